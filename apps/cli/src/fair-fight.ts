@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { SingleBar, Presets } from 'cli-progress';
+import Table from 'cli-table3';
+import { join } from 'node:path';
+import { loadImageDataset, type ImageDatasetName } from './datasets.js';
+import { FAIR_FIGHT_DEFAULTS, runFairFight, selectBackend, type FairFightConfig, type ModelKind, type RunResult } from '@chainzrule/trainer';
+import { defaultOutDir, prepareOutDir, writeFileAtomic } from './output.js';
+
+export interface FairFightOptions {
+  dataset: ImageDatasetName;
+  data?: string;
+  epochs: number;
+  seeds: number;
+  batchSize: number;
+  lr: number;
+  lambda: number;
+  trainLimit?: number;
+  out?: string;
+  backend?: string;
+  quiet: boolean;
+}
+
+const fmt = (x: number, digits: number) => x.toFixed(digits);
+
+/** Log lines go to stderr so stdout holds only the results table. */
+const log = (quiet: boolean, line: string) => {
+  if (!quiet) process.stderr.write(`${line}\n`);
+};
+
+export async function fairFightCommand(o: FairFightOptions): Promise<void> {
+  const outDir = prepareOutDir(o.out ?? defaultOutDir(), ['results.json']);
+  const backend = await selectBackend({ requested: o.backend });
+  const skipped = backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  log(o.quiet, `chainzrule: backend ${backend.name}${skipped ? ` (skipped ${skipped})` : ''}`);
+
+  const trainSet = await loadImageDataset(o.dataset, 'train', o.data, o.trainLimit);
+  const testSet = await loadImageDataset(o.dataset, 'test', o.data);
+  log(o.quiet, `chainzrule: ${o.dataset} from ${trainSet.source}: ${trainSet.n} train, ${testSet.n} test`);
+
+  const config: FairFightConfig = {
+    ...FAIR_FIGHT_DEFAULTS,
+    epochs: o.epochs,
+    seeds: o.seeds,
+    batchSize: o.batchSize,
+    learningRate: o.lr,
+    lambda: o.lambda,
+  };
+  const useBar = !o.quiet && process.stderr.isTTY === true;
+  let bar: SingleBar | null = null;
+  const result = await runFairFight(
+    { x: trainSet.images, labels: trainSet.labels, n: trainSet.n, dim: trainSet.rows * trainSet.cols, numClasses: trainSet.numClasses },
+    { x: testSet.images, labels: testSet.labels, n: testSet.n, dim: testSet.rows * testSet.cols },
+    config,
+    {
+      onRunStart: (model: ModelKind, seed: number) => {
+        if (useBar) {
+          bar = new SingleBar(
+            { format: `${model.padEnd(13)} seed ${seed} {bar} epoch {epoch}/{epochs} step {step}/{steps} | loss {loss} | {sps} samples/s`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+            Presets.shades_classic,
+          );
+          bar.start(config.epochs * Math.ceil(trainSet.n / config.batchSize), 0, { epoch: 1, epochs: config.epochs, step: 0, steps: 0, loss: '-', sps: '-' });
+        }
+      },
+      onStep: (model, seed, info) => {
+        const payload = { epoch: info.epoch, epochs: info.epochs, step: info.step, steps: info.stepsPerEpoch, loss: fmt(info.loss, 4), sps: fmt(info.samplesPerSecond, 0) };
+        if (bar) bar.update((info.epoch - 1) * info.stepsPerEpoch + info.step, payload);
+        else if (info.step === info.stepsPerEpoch)
+          log(o.quiet, `${model} seed ${seed}: epoch ${info.epoch}/${info.epochs} loss ${fmt(info.loss, 4)} ${fmt(info.samplesPerSecond, 0)} samples/s`);
+      },
+      onRunEnd: (run: RunResult) => {
+        bar?.stop();
+        bar = null;
+        log(o.quiet, `${run.model} seed ${run.seed}: test accuracy ${fmt(run.testAccuracy, 4)}, peak volatility ${fmt(run.volatility.peak, 3)}, ${fmt(run.trainSeconds, 1)} s`);
+      },
+    },
+  );
+
+  const results = {
+    dataset: o.dataset,
+    backend: backend.name,
+    config: { ...config, trainSamples: trainSet.n, testSamples: testSet.n, dataSource: trainSet.source, tfjsVersion: tf.version_core },
+    runs: result.runs,
+    summary: result.summary,
+  };
+  const path = join(outDir, 'results.json');
+  writeFileAtomic(path, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${renderTable(result.runs)}\n`);
+  const s = result.summary;
+  if (s.paramRatio !== null) process.stdout.write(`parameter ratio (baseline-relu / chainzrule): ${fmt(s.paramRatio, 2)}x\n`);
+  if (s.peakVolatilityReduction !== null)
+    process.stdout.write(`peak volatility reduction (1 - peak CR / peak baseline, mean over seeds): ${fmt(100 * s.peakVolatilityReduction, 1)}%\n`);
+  process.stdout.write(`backend: ${backend.name}; results: ${path}\n`);
+}
+
+export function renderTable(runs: RunResult[]): string {
+  const table = new Table({
+    head: ['model', 'seed', 'params', 'test acc', 'g mean', 'g p99', 'g peak', 'tail p99/mean', 'train s', 'samples/s'],
+    style: { head: [], border: [] },
+  });
+  for (const r of runs)
+    table.push([
+      r.model,
+      r.seed,
+      r.params,
+      fmt(r.testAccuracy, 4),
+      fmt(r.volatility.mean, 3),
+      fmt(r.volatility.p99, 3),
+      fmt(r.volatility.peak, 3),
+      fmt(r.volatility.tailRatio, 3),
+      fmt(r.trainSeconds, 1),
+      fmt(r.samplesPerSecond, 0),
+    ]);
+  return table.toString();
+}

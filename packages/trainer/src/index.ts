@@ -1,0 +1,13 @@
+export { selectBackend, BackendError, BACKEND_NAMES, defaultLoaders } from './backend.js';
+export type { BackendName, BackendLoader, SelectedBackend, SelectBackendOptions } from './backend.js';
+export { installFastTransposedMatMul, fastTransposedMatMulInstalled } from './fast-matmul.js';
+export { createRng, permutation } from './random.js';
+export type { Rng } from './random.js';
+export { buildModel, countParams, MODEL_KINDS, DEFAULT_HIDDEN } from './models.js';
+export type { ModelKind, ModelOptions } from './models.js';
+export { forwardWithTrace } from './forward.js';
+export type { ForwardResult } from './forward.js';
+export { train, validateTrainOptions, TrainingConfigError } from './train.js';
+export type { TrainingSet, TrainOptions, TrainResult, StepInfo, WeightedRegularizer } from './train.js';
+export { runFairFight, summarizeFairFight, FAIR_FIGHT_DEFAULTS } from './fair-fight.js';
+export type { FairFightConfig, FairFightHooks, FairFightSummary, RunResult, EvaluationSet } from './fair-fight.js';
