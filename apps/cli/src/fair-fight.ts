@@ -28,7 +28,16 @@ const log = (quiet: boolean, line: string) => {
 };
 
 export async function fairFightCommand(o: FairFightOptions): Promise<void> {
-  const outDir = prepareOutDir(o.out ?? defaultOutDir(), ['results.json']);
+  const out = prepareOutDir(o.out ?? defaultOutDir(), ['results.json']);
+  try {
+    await fairFight(o, out.path);
+  } catch (e) {
+    out.cleanup();
+    throw e;
+  }
+}
+
+async function fairFight(o: FairFightOptions, outDir: string): Promise<void> {
   const backend = await selectBackend({ requested: o.backend });
   const skipped = backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
   log(o.quiet, `chainzrule: backend ${backend.name}${skipped ? ` (skipped ${skipped})` : ''}`);

@@ -8,7 +8,9 @@ export function accuracy(model: LogitModel, x: tf.Tensor, labels: ArrayLike<numb
   const logits = toLogitsFn(model);
   let correct = 0;
   forEachBatch(n, options.batchSize ?? 1000, (start, end) => {
-    const predicted = tf.tidy(() => tf.argMax(logits(tf.slice(x, start, end - start)), 1)).dataSync();
+    const t = tf.tidy(() => tf.argMax(logits(tf.slice(x, start, end - start)), 1));
+    const predicted = t.dataSync();
+    t.dispose();
     for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[start + i]) correct++;
   });
   return correct / n;

@@ -31,14 +31,19 @@ export function inputGradientNorms(
 ): Float32Array {
   const n = x.shape[0]!;
   if (labels.length !== n) throw new RangeError(`inputGradientNorms: ${n} inputs but ${labels.length} labels`);
+  // tfjs-core alone registers no gradients; '@tensorflow/tfjs' and '@tensorflow/tfjs-layers' do.
+  if (!tf.getGradient('Sum'))
+    throw new Error("tfjs gradients are not registered: import '@tensorflow/tfjs' or '@tensorflow/tfjs-layers' before computing input gradients");
   const logits = toLogitsFn(model);
   const out = new Float32Array(n);
   forEachBatch(n, options.batchSize ?? 500, (start, end) => {
     const norms = tf.tidy(() => {
       const xb = tf.slice(x, start, end - start);
-      const classes = logits(xb).shape[1]!;
-      const y = tf.oneHot(tf.tensor1d(Array.from({ length: end - start }, (_, i) => labels[start + i]!), 'int32'), classes);
-      const grad = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(logits(input), y)))(xb);
+      const y = tf.tensor1d(Array.from({ length: end - start }, (_, i) => labels[start + i]!), 'int32');
+      const grad = tf.grad((input: tf.Tensor) => {
+        const out = logits(input);
+        return tf.sum(tf.mul(out, tf.oneHot(y, out.shape[1]!)));
+      })(xb);
       return tf.sqrt(tf.sum(tf.square(tf.reshape(grad, [end - start, -1])), 1));
     });
     out.set(norms.dataSync() as Float32Array, start);

@@ -57,7 +57,11 @@ async function activate(name: BackendName, loaders: Record<BackendName, BackendL
   await tf.ready();
 }
 
-const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+const oneLine = (e: unknown): string => {
+  const code = (e as { code?: string } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'package not installed';
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+};
 
 /**
  * Selects and initialises the backend. `auto` tries node, then wasm, then cpu; an explicit
