@@ -3,7 +3,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { join } from 'node:path';
 import { loadImageDataset, type ImageDatasetName } from './datasets.js';
-import { FAIR_FIGHT_DEFAULTS, runFairFight, selectBackend, type FairFightConfig, type ModelKind, type RunResult } from '@chainzrule/trainer';
+import { FAIR_FIGHT_DEFAULTS, runFairFight, selectBackend, type FairFightConfig, type ModelKind, type RegularizerSpec, type RunResult } from '@chainzrule/trainer';
 import { defaultOutDir, prepareOutDir, writeFileAtomic } from './output.js';
 
 export interface FairFightOptions {
@@ -14,6 +14,7 @@ export interface FairFightOptions {
   batchSize: number;
   lr: number;
   lambda: number;
+  regularizer?: RegularizerSpec[];
   trainLimit?: number;
   out?: string;
   backend?: string;
@@ -53,6 +54,7 @@ async function fairFight(o: FairFightOptions, outDir: string): Promise<void> {
     batchSize: o.batchSize,
     learningRate: o.lr,
     lambda: o.lambda,
+    regularizers: o.regularizer,
   };
   const useBar = !o.quiet && process.stderr.isTTY === true;
   let bar: SingleBar | null = null;

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { FAIR_FIGHT_DEFAULTS } from '@chainzrule/trainer';
+import { FAIR_FIGHT_DEFAULTS, type RegularizerSpec } from '@chainzrule/trainer';
+import { listRegularizers, parseRegularizerSpec } from '@chainzrule/dreg';
 import { errorLine } from './errors.js';
 import { IMAGE_DATASETS } from './datasets.js';
 import { fairFightCommand, type FairFightOptions } from './fair-fight.js';
@@ -30,6 +31,18 @@ export function buildProgram(): Command {
     .option('--batch-size <n>', 'mini-batch size', integer('batch size', 1), FAIR_FIGHT_DEFAULTS.batchSize)
     .option('--lr <x>', 'Adam learning rate', number('lr', (n) => n > 0, 'a positive number'), FAIR_FIGHT_DEFAULTS.learningRate)
     .option('--lambda <x>', 'DREG weight of the jacobian-frobenius penalty', number('lambda', (n) => n >= 0, 'a number >= 0'), FAIR_FIGHT_DEFAULTS.lambda)
+    .option(
+      '--regularizer <spec>',
+      'regularizer of the chainzrule model, NAME[:k=v,...] (repeatable; weight=x overrides --lambda); default jacobian-frobenius. Names: ' +
+        listRegularizers().join(', '),
+      (spec: string, previous: RegularizerSpec[] = []) => {
+        try {
+          return [...previous, parseRegularizerSpec(spec)];
+        } catch (e) {
+          throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+        }
+      },
+    )
     .option('--train-limit <n>', 'use only the first n training samples', integer('train limit', 1))
     .option('--out <dir>', 'output directory for results.json (default: runs/<timestamp>)')
     .addOption(new Option('--backend <name>', 'tfjs backend (default: CHAINZRULE_BACKEND, else auto: node if installed, else wasm, else cpu)').choices(['auto', 'node', 'wasm', 'cpu']))

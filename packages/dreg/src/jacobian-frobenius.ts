@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DregRegularizer, RegularizerConfigError, registerRegularizer } from './regularizer.js';
+import { DregRegularizer, RegularizerConfigError, checkConfigKeys, registerRegularizer } from './regularizer.js';
+import { unitWeightNorms } from './backward.js';
 import type { ForwardTrace, LayerTrace } from './trace.js';
 
 export interface JacobianFrobeniusConfig {
@@ -18,10 +19,15 @@ export interface JacobianFrobeniusConfig {
  * linear layer `a' = 1` and this is `||W||_F^2`. No double back-propagation is involved.
  */
 export function layerJacobianFrobenius(layer: LayerTrace): tf.Scalar {
+  return tf.tidy(() => tf.mean(layerJacobianFrobeniusPerSample(layer)) as tf.Scalar);
+}
+
+/** `||J_l(x)||_F^2` for every sample of the batch, `[batch]` (`[1]` for a linear layer: it does not depend on x). */
+export function layerJacobianFrobeniusPerSample(layer: LayerTrace): tf.Tensor1D {
   return tf.tidy(() => {
-    const rowNorms = tf.sum(tf.square(layer.kernel), 0); // ||W_i||^2, [units]
-    if (layer.dp === null) return tf.sum(rowNorms) as tf.Scalar;
-    return tf.mean(tf.sum(tf.mul(tf.square(layer.dp), rowNorms), 1)) as tf.Scalar;
+    const rowNorms = unitWeightNorms(layer.kernel); // ||W_i||^2, [units]
+    if (layer.dp === null) return tf.reshape(tf.sum(rowNorms), [1]) as tf.Tensor1D;
+    return tf.sum(tf.mul(tf.square(layer.dp), rowNorms), 1) as tf.Tensor1D;
   });
 }
 
@@ -32,6 +38,7 @@ export class JacobianFrobenius extends DregRegularizer {
 
   constructor(config: JacobianFrobeniusConfig = {}) {
     super();
+    checkConfigKeys(JacobianFrobenius.className, config, ['layers']);
     this.layers = config.layers ?? 'all';
     if (this.layers !== 'all' && this.layers !== 'engine')
       throw new RegularizerConfigError(`jacobian-frobenius: layers must be 'all' or 'engine', got '${String(this.layers)}'`);

@@ -23,3 +23,13 @@ export interface LayerTrace {
 
 /** The forward trace of a whole network: one entry per dense layer, input to output. */
 export type ForwardTrace = readonly LayerTrace[];
+
+/** Per-batch data some regularizers need besides the trace. */
+export interface RegularizerContext {
+  /** The network's logits for the batch, `[batch, classes]`. */
+  logits: tf.Tensor2D;
+  /** One-hot labels, `[batch, classes]`. */
+  labels: tf.Tensor2D;
+  /** Training step (0-based), e.g. to vary random projections deterministically. */
+  step?: number;
+}

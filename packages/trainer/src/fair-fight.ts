@@ -13,8 +13,13 @@ export interface FairFightConfig {
   epochs: number;
   batchSize: number;
   learningRate: number;
-  /** DREG weight lambda of the `jacobian-frobenius` penalty on ChainzRule models. */
+  /** Default weight lambda of the regularizers on ChainzRule models. */
   lambda: number;
+  /**
+   * Regularizers of the ChainzRule model (by registry name, with options and an optional own
+   * weight). Default: `jacobian-frobenius` with weight `lambda`.
+   */
+  regularizers?: RegularizerSpec[];
   /** Seeds 0..seeds-1; each seed fixes the initial weights and the data order. */
   seeds: number;
   models: ModelKind[];
@@ -30,6 +35,14 @@ export const FAIR_FIGHT_DEFAULTS: FairFightConfig = {
   seeds: 1,
   models: ['chainzrule', 'baseline-relu'],
 };
+
+/** A regularizer by name, e.g. from `--regularizer derivative-hinge:threshold=2,weight=0.01`. */
+export interface RegularizerSpec {
+  name: string;
+  config?: tf.serialization.ConfigDict;
+  /** Overrides the config's `lambda`. */
+  weight?: number;
+}
 
 export interface RunResult {
   model: ModelKind;
@@ -77,7 +90,9 @@ export async function runFairFight(
         hooks.onRunStart?.(kind, seed);
         const model = buildModel(kind, { inputSize: trainSet.dim, numClasses: trainSet.numClasses, seed, engine: config.engine });
         try {
-          const regularizers = kind === 'chainzrule' ? [{ regularizer: getRegularizer('jacobian-frobenius'), weight: config.lambda }] : [];
+          const specs = config.regularizers?.length ? config.regularizers : [{ name: 'jacobian-frobenius' }];
+          const regularizers =
+            kind === 'chainzrule' ? specs.map((s) => ({ regularizer: getRegularizer(s.name, s.config ?? {}), weight: s.weight ?? config.lambda })) : [];
           const result = await train(model, trainSet, {
             epochs: config.epochs,
             batchSize: config.batchSize,

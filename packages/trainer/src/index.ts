@@ -10,4 +10,5 @@ export type { ForwardResult } from './forward.js';
 export { train, validateTrainOptions, TrainingConfigError } from './train.js';
 export type { TrainingSet, TrainOptions, TrainResult, StepInfo, WeightedRegularizer } from './train.js';
 export { runFairFight, summarizeFairFight, FAIR_FIGHT_DEFAULTS } from './fair-fight.js';
-export type { FairFightConfig, FairFightHooks, FairFightSummary, RunResult, EvaluationSet } from './fair-fight.js';
+export type { FairFightConfig, FairFightHooks, FairFightSummary, RunResult, EvaluationSet, RegularizerSpec } from './fair-fight.js';
+export { saveModel, loadModel, directorySaveHandler, directoryLoadHandler, ModelFileError } from './model-io.js';

@@ -1,7 +1,7 @@
 /** The seeded training loop: Adam, mini-batches, seeded shuffling, DREG penalties from the forward trace. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { DregRegularizer } from '@chainzrule/dreg';
+import { scheduledWeight, type DregRegularizer, type LambdaSchedule } from '@chainzrule/dreg';
 import { forwardWithTrace } from './forward.js';
 import { createRng, permutation } from './random.js';
 
@@ -17,7 +17,10 @@ export interface TrainingSet {
 /** A regularizer and its weight (lambda) in the loss. */
 export interface WeightedRegularizer {
   regularizer: DregRegularizer;
+  /** lambda: the weight of the penalty in the loss */
   weight: number;
+  /** How the weight changes over training (default constant). */
+  schedule?: LambdaSchedule;
 }
 
 export interface StepInfo {
@@ -83,6 +86,7 @@ export async function train(model: LayersModel, data: TrainingSet, options: Trai
   const epochPenalty: number[] = [];
   const started = performance.now();
   let seen = 0;
+  let globalStep = 0;
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       const order = permutation(data.n, rng);
@@ -104,8 +108,9 @@ export async function train(model: LayersModel, data: TrainingSet, options: Trai
           const { grads } = tf.variableGrads(() => {
             const { logits, trace } = forwardWithTrace(model, xb);
             ce = tf.keep(tf.losses.softmaxCrossEntropy(yb, logits) as tf.Scalar);
-            // Penalties from the same forward pass: R(trace) needs no extra forward or backward.
-            const terms = regularizers.map((r) => tf.mul(r.weight, r.regularizer.apply(trace)));
+            // Penalties from the same forward pass: DREG terms need no extra forward or backward.
+            const context = { logits, labels: yb as tf.Tensor2D, step: globalStep };
+            const terms = regularizers.map((r) => tf.mul(scheduledWeight(r.weight, r.schedule, globalStep), r.regularizer.apply(trace, context)));
             pen = tf.keep((terms.length ? tf.addN(terms) : tf.scalar(0)) as tf.Scalar);
             return tf.add(ce, pen) as tf.Scalar;
           }, variables);
@@ -119,6 +124,7 @@ export async function train(model: LayersModel, data: TrainingSet, options: Trai
         lossSum += lossValue * size;
         penaltySum += penaltyValue * size;
         seen += size;
+        globalStep++;
         const elapsed = (performance.now() - started) / 1000;
         options.onStep?.({ epoch: epoch + 1, epochs, step: step + 1, stepsPerEpoch, loss: lossValue, penalty: penaltyValue, samplesPerSecond: seen / elapsed });
         // Let timers (progress bar, signals) run between steps.
