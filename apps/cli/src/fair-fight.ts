@@ -54,7 +54,7 @@ async function fairFight(o: FairFightOptions, outDir: string): Promise<void> {
     batchSize: o.batchSize,
     learningRate: o.lr,
     lambda: o.lambda,
-    regularizers: o.regularizer,
+    regularizers: o.regularizer ?? [{ name: 'jacobian-frobenius', config: {} }],
   };
   const useBar = !o.quiet && process.stderr.isTTY === true;
   let bar: SingleBar | null = null;

@@ -67,6 +67,19 @@ describe('chainzrule fair-fight on real MNIST (short run)', () => {
   });
 });
 
+describe('chainzrule fair-fight with each built-in regularizer', () => {
+  it.each(['chain-bound', 'curvature', 'derivative-hinge', 'input-gradient', 'jacobian-frobenius', 'jacobian-projection', 'l2', 'spectral-norm'])('%s', (name) => {
+    const out = join(tmp(), 'run');
+    const r = run(['fair-fight', '--train-limit', '2000', '--epochs', '1', '--regularizer', `${name}:weight=0.001`, '--out', out, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.config.regularizers).toEqual([{ name, config: {}, weight: 0.001 }]);
+    // 2000 samples, one epoch: well above chance (0.1) for both models.
+    for (const x of results.runs) expect(x.testAccuracy).toBeGreaterThan(0.4);
+  });
+});
+
 describe('chainzrule: bad input gives one clear line and a non-zero exit', () => {
   const idxDir = (images: Buffer) => {
     const dir = tmp();
@@ -93,6 +106,8 @@ describe('chainzrule: bad input gives one clear line and a non-zero exit', () =>
     ['an unknown flag', () => ['--frobnicate'], /unknown option '--frobnicate'/],
     ['zero epochs', () => ['--epochs', '0'], /epochs must be an integer >= 1/],
     ['a negative lambda', () => ['--lambda', '-0.1'], /lambda must be a number >= 0/],
+    ['an unknown regularizer', () => ['--regularizer', 'lasso'], /unknown regularizer 'lasso': use one of chain-bound/],
+    ['a bad regularizer option', () => ['--regularizer', 'derivative-hinge:threshold=-2'], /threshold must be a number >= 0, got -2/],
     ['an unwritable --out', () => ['--out', '/etc/passwd/sub'], /--out \/etc\/passwd\/sub: cannot write there/],
   ])('%s', (_name, args, pattern) => {
     const out = join(tmp(), 'out');

@@ -1,4 +1,5 @@
 export type { LayerTrace, ForwardTrace, RegularizerContext } from './trace.js';
+export type { RegularizerClass } from './regularizer.js';
 export {
   DregRegularizer,
   RegularizerConfigError,

@@ -22,7 +22,8 @@ export class RegularizerConfigError extends Error {
   override name = 'RegularizerConfigError';
 }
 
-type RegularizerClass = (new (config?: never) => DregRegularizer) & { className: string };
+/** A regularizer class: constructible from its config, with a registry name. */
+export type RegularizerClass = (new (config?: never) => DregRegularizer) & { className: string };
 
 const registry = new Map<string, RegularizerClass>();
 

@@ -5,9 +5,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
 import { BASES, DOMAIN_MAPS, MAX_DEGREE, evaluatePolynomial, type Basis, type DomainMap, type EngineOutput } from './engine.js';
-/** A tfjs-layers shape: `null` for an unknown (batch) dimension. */
-type Shape = Array<number | null>;
 import { ENGINE_INITS, fitCoefficients, type EngineInit } from './fit.js';
+
+/** A tfjs-layers shape: `null` for an unknown (batch) dimension. */
+export type Shape = Array<number | null>;
 
 /** Whether one coefficient vector is shared by the whole layer or each unit has its own. */
 export type CoefficientSharing = 'shared' | 'per-unit';
