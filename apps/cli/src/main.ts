@@ -1,6 +1,9 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
 import { errorLine } from './errors.js';
 import { registerFairFight } from './commands/fair-fight.js';
+
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Each command lives in `commands/<name>.ts` and registers itself here. */
 const COMMANDS = [registerFairFight];
@@ -8,8 +11,16 @@ const COMMANDS = [registerFairFight];
 export function buildProgram(): Command {
   const program = new Command('chainzrule')
     .description('ChainzRule: Polynomial Engine networks with layer-wise derivative regularization (DREG)')
-    .option('--verbose', 'show stack traces on errors');
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--verbose', 'show stack traces on errors')
+    .configureHelp({ showGlobalOptions: true });
   for (const register of COMMANDS) register(program);
+  // Parse errors come back to main() as exceptions (printed as one line there), not process.exit.
+  const quiet = (cmd: Command) => {
+    cmd.exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+    cmd.commands.forEach(quiet);
+  };
+  quiet(program);
   return program;
 }
 /** Runs the command line; returns the exit code. */
@@ -20,6 +31,17 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors with 1.
+      if (e.exitCode === 0) return 0;
+      if (e.code === 'commander.help') {
+        // No command given: show what there is.
+        process.stderr.write(program.helpInformation());
+        return 1;
+      }
+      process.stderr.write(`chainzrule: ${e.message.replace(/^error: /, 'error: ')} (see chainzrule --help)\n`);
+      return e.exitCode || 1;
+    }
     process.stderr.write(`${verbose && e instanceof Error && e.stack ? e.stack : errorLine(e)}\n`);
     return 1;
   }

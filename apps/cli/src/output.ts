@@ -1,19 +1,23 @@
-import { mkdirSync, readdirSync, rmdirSync, renameSync, writeFileSync, existsSync, accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, linkSync, mkdirSync, readdirSync, rmdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
-/** `runs/<timestamp>` under the working directory, e.g. `runs/2026-12-03T12-00-00`. */
+/** `runs/<timestamp>` under the working directory, e.g. `runs/2026-12-03T12-00-00-123`. */
 export function defaultOutDir(now = new Date()): string {
-  return join('runs', now.toISOString().slice(0, 19).replace(/:/g, '-'));
+  return join('runs', now.toISOString().slice(0, 23).replace(/[:.]/g, '-'));
 }
 
 /**
  * Creates (or checks) the output directory before any work starts, so a bad `--out` fails in
- * a second, not after training. Refuses to overwrite an existing `results.json`.
+ * a second, not after training. Refuses to overwrite an existing result file. With no `--out`,
+ * a fresh `runs/<timestamp>[-k]` directory is claimed atomically, so two runs started at once
+ * never share one.
  */
-export function prepareOutDir(dir: string, files: string[]): { path: string; cleanup: () => void } {
+export function prepareOutDir(dir: string | undefined, files: string[]): { path: string; cleanup: () => void } {
+  if (dir === undefined) return claimFreshDir(defaultOutDir());
+  if (dir.trim() === '') throw new UsageError('--out is empty; give a directory path');
   const abs = resolve(dir);
-  const existed = existsSync(abs);
+  const created = missingAncestors(abs);
   if (existsSync(abs) && !statSync(abs).isDirectory()) throw new UsageError(`--out ${dir}: exists and is not a directory; choose another --out`);
   try {
     makeDirs(abs);
@@ -22,16 +26,51 @@ export function prepareOutDir(dir: string, files: string[]): { path: string; cle
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     throw new UsageError(`--out ${dir}: cannot write there (${code}); choose a writable directory`);
   }
-  const cleanup = () => {
-    // Leave no empty directory behind when the command fails before writing anything.
-    if (!existed && readdirSync(abs).length === 0) rmdirSync(abs);
-  };
+  const cleanup = () => removeIfEmpty(created);
   for (const f of files)
     if (existsSync(join(abs, f))) {
       cleanup();
       throw new UsageError(`--out ${dir}: ${f} already exists; choose another --out or remove it`);
     }
   return { path: abs, cleanup };
+}
+
+function claimFreshDir(base: string): { path: string; cleanup: () => void } {
+  const parent = resolve(dirname(base));
+  const created = missingAncestors(parent);
+  try {
+    makeDirs(parent);
+  } catch (e) {
+    throw new UsageError(`${dirname(base)}: cannot create the default output directory (${(e as NodeJS.ErrnoException).code ?? 'error'}); pass --out DIR`);
+  }
+  for (let k = 1; ; k++) {
+    const abs = resolve(k === 1 ? base : `${base}-${k}`);
+    try {
+      mkdirSync(abs); // fails with EEXIST if another run took it
+      return { path: abs, cleanup: () => removeIfEmpty([abs, ...created]) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`${base}: cannot create the output directory (${(e as NodeJS.ErrnoException).code}); pass --out DIR`);
+    }
+  }
+}
+
+/** The directories `makeDirs(abs)` would create, deepest first. */
+function missingAncestors(abs: string): string[] {
+  const out: string[] = [];
+  for (let d = abs; !existsSync(d) && dirname(d) !== d; d = dirname(d)) out.push(d);
+  return out;
+}
+
+/** Leaves no empty directory behind when a command fails before writing anything. */
+function removeIfEmpty(dirs: string[]): void {
+  for (const d of dirs) {
+    try {
+      if (readdirSync(d).length === 0) rmdirSync(d);
+      else return;
+    } catch {
+      return;
+    }
+  }
 }
 
 /**
@@ -50,4 +89,20 @@ export function writeFileAtomic(path: string, content: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, content);
   renameSync(tmp, path);
+}
+
+/**
+ * Writes a new file atomically and never replaces an existing one: the complete content goes
+ * to a temporary file, which is then hard-linked to `path` (the link fails if `path` exists).
+ */
+export function writeNewFileAtomic(path: string, content: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  try {
+    linkSync(tmp, path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${path} appeared while this run was working; not overwritten, the results are in ${tmp}`);
+    throw e;
+  }
+  unlinkSync(tmp);
 }

