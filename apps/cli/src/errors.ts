@@ -11,3 +11,14 @@ export function errorLine(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   return `chainzrule: error: ${message.split('\n')[0]}`;
 }
+
+/** Ends the command with a given exit code and a one-line message (e.g. 130 after Ctrl-C). */
+export class CommandExit extends Error {
+  override name = 'CommandExit';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}

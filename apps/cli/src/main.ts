@@ -1,12 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { errorLine } from './errors.js';
+import { CommandExit, errorLine } from './errors.js';
 import { registerFairFight } from './commands/fair-fight.js';
+import { registerTrain } from './commands/train.js';
+import { registerEval } from './commands/eval.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Each command lives in `commands/<name>.ts` and registers itself here. */
-const COMMANDS = [registerFairFight];
+const COMMANDS = [registerFairFight, registerTrain, registerEval];
 
 export function buildProgram(): Command {
   const program = new Command('chainzrule')
@@ -41,6 +43,10 @@ export async function main(argv: string[]): Promise<number> {
       }
       process.stderr.write(`chainzrule: ${e.message.replace(/^error: /, 'error: ')} (see chainzrule --help)\n`);
       return e.exitCode || 1;
+    }
+    if (e instanceof CommandExit) {
+      process.stderr.write(`chainzrule: ${e.message}\n`);
+      return e.exitCode;
     }
     process.stderr.write(`${verbose && e instanceof Error && e.stack ? e.stack : errorLine(e)}\n`);
     return 1;

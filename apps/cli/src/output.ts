@@ -13,24 +13,24 @@ export function defaultOutDir(now = new Date()): string {
  * a fresh `runs/<timestamp>[-k]` directory is claimed atomically, so two runs started at once
  * never share one.
  */
-export function prepareOutDir(dir: string | undefined, files: string[]): { path: string; cleanup: () => void } {
+export function prepareOutDir(dir: string | undefined, files: string[], flag = '--out'): { path: string; cleanup: () => void } {
   if (dir === undefined) return claimFreshDir(defaultOutDir());
-  if (dir.trim() === '') throw new UsageError('--out is empty; give a directory path');
+  if (dir.trim() === '') throw new UsageError(`${flag} is empty; give a directory path`);
   const abs = resolve(dir);
   const created = missingAncestors(abs);
-  if (existsSync(abs) && !statSync(abs).isDirectory()) throw new UsageError(`--out ${dir}: exists and is not a directory; choose another --out`);
+  if (existsSync(abs) && !statSync(abs).isDirectory()) throw new UsageError(`${flag} ${dir}: exists and is not a directory; choose another ${flag}`);
   try {
     makeDirs(abs);
     accessSync(abs, constants.W_OK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new UsageError(`--out ${dir}: cannot write there (${code}); choose a writable directory`);
+    throw new UsageError(`${flag} ${dir}: cannot write there (${code}); choose a writable directory`);
   }
   const cleanup = () => removeIfEmpty(created);
   for (const f of files)
     if (existsSync(join(abs, f))) {
       cleanup();
-      throw new UsageError(`--out ${dir}: ${f} already exists; choose another --out or remove it`);
+      throw new UsageError(`${flag} ${dir}: ${f} already exists; choose another ${flag} or remove it`);
     }
   return { path: abs, cleanup };
 }

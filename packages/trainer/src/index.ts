@@ -12,3 +12,5 @@ export type { TrainingSet, TrainOptions, TrainResult, StepInfo, WeightedRegulari
 export { runFairFight, summarizeFairFight, FAIR_FIGHT_DEFAULTS } from './fair-fight.js';
 export type { FairFightConfig, FairFightHooks, FairFightSummary, RunResult, EvaluationSet, RegularizerSpec } from './fair-fight.js';
 export { saveModel, loadModel, directorySaveHandler, directoryLoadHandler, ModelFileError } from './model-io.js';
+export { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
+export type { Checkpoint } from './checkpoint.js';
