@@ -1,4 +1,4 @@
-export { evaluatePolynomial, basisMatrix, BASES, DOMAIN_MAPS, MAX_DEGREE } from './engine.js';
+export { evaluatePolynomial, evaluatePolynomialOps, basisMatrix, BASES, DOMAIN_MAPS, MAX_DEGREE } from './engine.js';
 export type { Basis, DomainMap, EngineOutput } from './engine.js';
 export { fitCoefficients, fitMaxError, ENGINE_INITS, INIT_TARGETS } from './fit.js';
 export type { EngineInit } from './fit.js';

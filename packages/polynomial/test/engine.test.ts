@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BASES, DOMAIN_MAPS, evaluatePolynomial, type Basis, type DomainMap } from '../src/index.js';
+import { BASES, DOMAIN_MAPS, evaluatePolynomial, evaluatePolynomialOps, type Basis, type DomainMap } from '../src/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -69,7 +69,7 @@ describe("evaluatePolynomial: p' against finite differences", () => {
       });
 });
 
-describe("evaluatePolynomial: p' and p'' equal tfjs autodiff", () => {
+describe("evaluatePolynomialOps (reference): p' and p'' equal tfjs autodiff", () => {
   // tfjs 4.22 cannot nest tf.grad through ops whose gradient reuses the op's output (tanh, exp,
   // clipByValue), so p'' is checked as the autodiff derivative of p', and p' as that of p.
   const cases: [Basis, DomainMap, number][] = [];
@@ -77,7 +77,7 @@ describe("evaluatePolynomial: p' and p'' equal tfjs autodiff", () => {
   it.each(cases)('%s / %s / degree %i', (basis, domain, degree) => {
     tf.tidy(() => {
       const { c, z } = setup(degree, 11 * degree);
-      const engine = (x: tf.Tensor) => evaluatePolynomial(x, c, basis, domain);
+      const engine = (x: tf.Tensor) => evaluatePolynomialOps(x, c, basis, domain);
       // Elementwise maps: d/dz sum(f(z)) = f'(z).
       const ad1 = values(tf.grad((x: tf.Tensor) => tf.sum(engine(x).p))(z));
       const ad2 = values(tf.grad((x: tf.Tensor) => tf.sum(engine(x).dp))(z));
@@ -92,11 +92,41 @@ describe("evaluatePolynomial: p' and p'' equal tfjs autodiff", () => {
 
   it('nested tf.grad agrees where tfjs supports it (power basis, no domain map)', () => {
     const { c, z } = setup(6, 5);
-    const p = (x: tf.Tensor) => evaluatePolynomial(x, c, 'power', 'none').p;
+    const p = (x: tf.Tensor) => evaluatePolynomialOps(x, c, 'power', 'none').p;
     const g1 = tf.grad((x: tf.Tensor) => tf.sum(p(x)));
     const g2 = values(tf.grad((x: tf.Tensor) => tf.sum(g1(x)))(z));
-    const an2 = values(evaluatePolynomial(z, c, 'power', 'none').d2p);
+    const an2 = values(evaluatePolynomialOps(z, c, 'power', 'none').d2p);
     g2.forEach((v, i) => expect(Math.abs(v - an2[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(v))));
+  });
+});
+
+describe('evaluatePolynomial (fused op) equals the reference tensor-op implementation', () => {
+  const cases: [Basis, DomainMap, number, boolean][] = [];
+  for (const basis of BASES) for (const domain of DOMAIN_MAPS) for (const degree of [1, 2, 5, 8]) for (const perUnit of [false, true]) cases.push([basis, domain, degree, perUnit]);
+  it.each(cases)('%s / %s / degree %i / per-unit %s: values and gradients', (basis, domain, degree, perUnit) => {
+    tf.tidy(() => {
+      const units = 3;
+      const c = perUnit ? tf.randomUniform([units, degree + 1], -1, 1, 'float32', degree) : tf.randomUniform([degree + 1], -1, 1, 'float32', degree);
+      const z = tf.randomUniform([7, units], -2, 2, 'float32', degree + 1);
+      const fused = evaluatePolynomial(z, c, basis, domain);
+      const ops = evaluatePolynomialOps(z, c, basis, domain);
+      for (const key of ['p', 'dp', 'd2p'] as const) {
+        const [a, b] = [values(fused[key]), values(ops[key])];
+        a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b[i]!))));
+      }
+      // A random linear functional of (p, p', p'') exercises every path of the hand-written gradient.
+      const w = [0, 1, 2].map((s) => tf.randomNormal([7, units], 0, 1, 'float32', 50 + s));
+      const loss = (f: typeof evaluatePolynomial) => (zz: tf.Tensor, cc: tf.Tensor) => {
+        const o = f(zz, cc, basis, domain);
+        return tf.addN([tf.sum(tf.mul(w[0]!, o.p)), tf.sum(tf.mul(w[1]!, o.dp)), tf.sum(tf.mul(w[2]!, o.d2p))]);
+      };
+      const [gzF, gcF] = tf.grads(loss(evaluatePolynomial))([z, c]);
+      const [gzO, gcO] = tf.grads(loss(evaluatePolynomialOps))([z, c]);
+      for (const [a, b] of [[gzF!, gzO!], [gcF!, gcO!]] as const) {
+        const [x, y] = [values(a), values(b)];
+        x.forEach((v, i) => expect(Math.abs(v - y[i]!)).toBeLessThanOrEqual(2e-4 * Math.max(1, Math.abs(y[i]!))));
+      }
+    });
   });
 });
 
