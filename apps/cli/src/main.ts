@@ -4,11 +4,12 @@ import { CommandExit, errorLine } from './errors.js';
 import { registerFairFight } from './commands/fair-fight.js';
 import { registerTrain } from './commands/train.js';
 import { registerEval } from './commands/eval.js';
+import { registerVolatility } from './commands/volatility.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Each command lives in `commands/<name>.ts` and registers itself here. */
-const COMMANDS = [registerFairFight, registerTrain, registerEval];
+const COMMANDS = [registerFairFight, registerTrain, registerEval, registerVolatility];
 
 export function buildProgram(): Command {
   const program = new Command('chainzrule')

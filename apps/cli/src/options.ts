@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { parseRegularizerSpec } from '@chainzrule/dreg';
-import type { RegularizerSpec } from '@chainzrule/trainer';
+import { MODEL_KINDS, type ModelKind, type RegularizerSpec } from '@chainzrule/trainer';
 
 /** Option parsers shared by the commands: each rejects a bad value with a one-line reason. */
 export const integer =
@@ -28,4 +28,14 @@ export function regularizerOption(spec: string, previous: RegularizerSpec[] = []
   } catch (e) {
     throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
   }
+}
+
+/** `--models a,b,c`: known model kinds, each at most once. */
+export function modelList(value: string): ModelKind[] {
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) throw new InvalidArgumentError(`give model names separated by commas, from ${MODEL_KINDS.join(', ')}.`);
+  for (const n of names) if (!MODEL_KINDS.includes(n as ModelKind)) throw new InvalidArgumentError(`unknown model '${n}': use ${MODEL_KINDS.join(', ')}.`);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new InvalidArgumentError(`model '${twice}' is listed twice.`);
+  return names as ModelKind[];
 }

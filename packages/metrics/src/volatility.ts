@@ -15,10 +15,19 @@ export interface VolatilitySummary {
   tailRatio: number;
 }
 
+/** What is differentiated: the true-class logit `f_y(x)`, or the cross-entropy loss `-log softmax(f(x))_y`. */
+export type GradientTarget = 'logit' | 'loss';
+
+export interface InputGradientOptions {
+  batchSize?: number;
+  /** `logit` (default): `f_y(x)`; `loss`: `-log softmax(f(x))_y`. */
+  target?: GradientTarget;
+}
+
 /**
- * Per-sample input-gradient norms of the true-class logit:
+ * Per-sample input-gradient norms of the true-class logit (default) or of the loss:
  *
- *     g(x) = || d f_y(x) / d x ||_2
+ *     g(x) = || d f_y(x) / d x ||_2        or   || d CE(f(x), y) / d x ||_2
  *
  * Works on any tfjs model. Rows of a batch are independent, so the gradient of
  * `sum_b f_{y_b}(x_b)` with respect to the batch holds every sample's own gradient in its row.
@@ -27,13 +36,15 @@ export function inputGradientNorms(
   model: LogitModel,
   x: tf.Tensor,
   labels: ArrayLike<number>,
-  options: { batchSize?: number } = {},
+  options: InputGradientOptions = {},
 ): Float32Array {
   const n = x.shape[0]!;
   if (labels.length !== n) throw new RangeError(`inputGradientNorms: ${n} inputs but ${labels.length} labels`);
   // tfjs-core alone registers no gradients; '@tensorflow/tfjs' and '@tensorflow/tfjs-layers' do.
   if (!tf.getGradient('Sum'))
     throw new Error("tfjs gradients are not registered: import '@tensorflow/tfjs' or '@tensorflow/tfjs-layers' before computing input gradients");
+  const target = options.target ?? 'logit';
+  if (target !== 'logit' && target !== 'loss') throw new RangeError(`inputGradientNorms: target must be 'logit' or 'loss', got '${String(target)}'`);
   const logits = toLogitsFn(model);
   const out = new Float32Array(n);
   forEachBatch(n, options.batchSize ?? 500, (start, end) => {
@@ -42,7 +53,8 @@ export function inputGradientNorms(
       const y = tf.tensor1d(Array.from({ length: end - start }, (_, i) => labels[start + i]!), 'int32');
       const grad = tf.grad((input: tf.Tensor) => {
         const out = logits(input);
-        return tf.sum(tf.mul(out, tf.oneHot(y, out.shape[1]!)));
+        const picked = tf.sum(tf.mul(target === 'logit' ? out : tf.logSoftmax(out), tf.oneHot(y, out.shape[1]!)));
+        return target === 'logit' ? picked : tf.neg(picked);
       })(xb);
       return tf.sqrt(tf.sum(tf.square(tf.reshape(grad, [end - start, -1])), 1));
     });
@@ -80,7 +92,7 @@ export function gradientVolatility(
   model: LogitModel,
   x: tf.Tensor,
   labels: ArrayLike<number>,
-  options: { batchSize?: number } = {},
+  options: InputGradientOptions = {},
 ): VolatilitySummary {
   return summarizeVolatility(inputGradientNorms(model, x, labels, options));
 }

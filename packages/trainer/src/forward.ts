@@ -27,7 +27,8 @@ function denseWeights(layer: AnyLayer): { kernel: tf.Tensor2D; bias: tf.Tensor1D
 
 /**
  * Runs `model` on `x` layer by layer. Dense layers followed by a `PolynomialEngine` expose the
- * engine's exact p' and p''; ReLU layers expose p' = step(z); linear layers p' = null (identity).
+ * engine's exact p' and p''; ReLU layers expose p' = step(z); GELU layers `a = z Phi(z)` expose
+ * a' = Phi(z) + z phi(z) and a'' = phi(z) (2 - z^2); linear layers p' = null (identity).
  * Layers of other kinds are applied as they are, without a trace entry.
  */
 export function forwardWithTrace(model: LayersModel, x: tf.Tensor2D): ForwardResult {
@@ -53,11 +54,18 @@ export function forwardWithTrace(model: LayersModel, x: tf.Tensor2D): ForwardRes
     } else if (activation === 'relu') {
       trace.push({ name: layer.name, input, kernel, z, dp: tf.step(z) as tf.Tensor2D, d2p: null });
       h = tf.relu(z);
+    } else if (activation === 'gelu') {
+      // Phi = standard normal CDF = (1 + erf(z / sqrt 2)) / 2, phi = its density
+      const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.div(z, Math.SQRT2))));
+      const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(z))));
+      const dp = tf.add(cdf, tf.mul(z, pdf)) as tf.Tensor2D;
+      trace.push({ name: layer.name, input, kernel, z, dp, d2p: tf.mul(pdf, tf.sub(2, tf.square(z))) as tf.Tensor2D });
+      h = tf.mul(z, cdf);
     } else if (activation === 'linear') {
       trace.push({ name: layer.name, input, kernel, z, dp: null, d2p: null });
       h = z;
     } else {
-      throw new Error(`forwardWithTrace: dense activation '${activation}' of layer ${layer.name} is not supported; use linear or relu`);
+      throw new Error(`forwardWithTrace: dense activation '${activation}' of layer ${layer.name} is not supported; use linear, relu or gelu`);
     }
   }
   return { logits: h as tf.Tensor2D, trace };

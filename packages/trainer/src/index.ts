@@ -14,3 +14,12 @@ export type { FairFightConfig, FairFightHooks, FairFightSummary, RunResult, Eval
 export { saveModel, loadModel, directorySaveHandler, directoryLoadHandler, ModelFileError } from './model-io.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
 export type { Checkpoint } from './checkpoint.js';
+export * from './text/index.js';
+export { windowMeans, fairFightRun } from './fair-fight.js';
+export { measureModel, MEASURE_DEFAULTS } from './measure.js';
+export type { MeasureSettings, ModelMeasurements, LocalSensitivitySummary } from './measure.js';
+export { lipschitzChain, engineMaxSlope, ENGINE_SLOPE_GRID, GELU_MAX_SLOPE } from './lipschitz-chain.js';
+export { meanStd, welchTTest, bonferroni } from './stats.js';
+export type { MeanStd, WelchResult } from './stats.js';
+export { aggregateRuns, compareModels, paperClaims, metricDefinitions, ALPHA } from './claims.js';
+export type { Claim, Comparison, ModelAggregate, MetricDefinition, MeasuredRun } from './claims.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getRegularizer } from '@chainzrule/dreg';
 import { PolynomialEngine } from '@chainzrule/polynomial';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, countParams, createRng, forwardWithTrace, permutation, selectBackend, summarizeFairFight, train, TrainingConfigError, type RunResult, type TrainingSet } from '../src/index.js';
+import { buildModel, countParams, createRng, forwardWithTrace, permutation, selectBackend, summarizeFairFight, train, TrainingConfigError, type MeasuredRun, type TrainingSet } from '../src/index.js';
 
 beforeAll(async () => {
   await selectBackend({ requested: 'wasm' });
@@ -123,11 +123,11 @@ describe('seeded shuffling and summaries', () => {
   });
 
   it('summarizeFairFight: parameter ratio and mean per-seed peak reduction', () => {
-    const run = (model: RunResult['model'], seed: number, params: number, peak: number): RunResult => ({
-      model, seed, params, testAccuracy: 0.9, volatility: { mean: 1, p50: 1, p99: 1, peak, tailRatio: 1 }, trainSeconds: 1, samplesPerSecond: 1, epochLoss: [],
+    const run = (model: MeasuredRun['model'], seed: number, params: number, peak: number): MeasuredRun => ({
+      model, seed, params, testAccuracy: 0.9, volatility: { mean: 1, p50: 1, p99: 1, peak, tailRatio: 1 }, trainSeconds: 1,
     });
     const s = summarizeFairFight([run('chainzrule', 0, 100, 2), run('baseline-relu', 0, 1600, 4), run('chainzrule', 1, 100, 3), run('baseline-relu', 1, 1600, 4)]);
-    // seed 0: 1 - 2/4 = 0.5; seed 1: 1 - 3/4 = 0.25; mean 0.375
-    expect(s).toEqual({ paramRatio: 16, peakVolatilityReduction: 0.375 });
+    // seed 0: 1 - 2/4 = 0.5; seed 1: 1 - 3/4 = 0.25; mean 0.375, sample std sqrt(2 * 0.125^2) = 0.1768
+    expect(s).toMatchObject({ paramRatio: 16, peakVolatilityReduction: 0.375, peakVolatilityReductionStd: expect.closeTo(Math.sqrt(0.03125), 12), claims: [] });
   });
 });
