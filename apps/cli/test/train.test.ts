@@ -93,7 +93,8 @@ describe('chainzrule train / eval', () => {
   it('the same seed and backend give bit-identical fair-fight metrics', () => {
     const metrics = () => {
       const out = join(tmp(), 'ff');
-      expect(run(['fair-fight', '--train-limit', '1000', '--epochs', '1', '--quiet', '--out', out]).code).toBe(0);
+      // the two headline models, one seed, a part of the test set: the default run (4 models x 3 seeds) is minutes
+      expect(run(['fair-fight', '--models', 'chainzrule,baseline-relu', '--seeds', '1', '--test-limit', '2000', '--train-limit', '1000', '--epochs', '1', '--quiet', '--out', out]).code).toBe(0);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
       return results.runs.map((x: Record<string, unknown>) => ({ ...x, trainSeconds: 0, samplesPerSecond: 0 }));
     };

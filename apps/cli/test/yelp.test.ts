@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,14 +14,22 @@ const repoRoot = resolve(here, '..', '..', '..');
 const SAMPLE = resolve(repoRoot, '..', 'shared', 'data', 'yelp-reviews-sample');
 const haveSample = existsSync(join(SAMPLE, 'train.csv')) && existsSync(join(SAMPLE, 'test.csv'));
 
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Runs the built CLI without blocking the test worker (a blocked worker misses vitest's RPC deadlines). */
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { timeout: 300_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
 }
 const tmp = () => mkdtempSync(join(tmpdir(), 'chainzrule-yelp-'));
 
 /** A user error: non-zero exit, one line on stderr, no stack trace. */
-function expectOneLineError(r: ReturnType<typeof run>, pattern: RegExp) {
+function expectOneLineError(r: Awaited<ReturnType<typeof run>>, pattern: RegExp) {
   expect(r.code).not.toBe(0);
   const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('chainzrule: backend '));
   expect(lines).toHaveLength(1);
@@ -44,9 +52,9 @@ describe('chainzrule fair-fight --dataset yelp on the real sample (short run)', 
     throw new Error(`the real Yelp sample is missing at ${SAMPLE}; CI must provide ../shared/data/yelp-reviews-sample`);
   });
 
-  it.skipIf(!haveSample)(`trains both models and writes results.json with MAE, QWK and the majority class${haveSample ? '' : ' (skipped: ../shared/data/yelp-reviews-sample not found)'}`, () => {
+  it.skipIf(!haveSample)(`trains both models and writes results.json with MAE, QWK and the majority class${haveSample ? '' : ' (skipped: ../shared/data/yelp-reviews-sample not found)'}`, async () => {
     const out = join(tmp(), 'run');
-    const r = run(['fair-fight', '--dataset', 'yelp', '--data', SAMPLE, '--train-limit', '1500', '--epochs', '2', '--seeds', '1', '--out', out, '--quiet']);
+    const r = await run(['fair-fight', '--dataset', 'yelp', '--data', SAMPLE, '--train-limit', '1500', '--epochs', '2', '--seeds', '1', '--out', out, '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
@@ -89,14 +97,14 @@ describe('chainzrule fair-fight --dataset yelp on the real sample (short run)', 
 });
 
 describe('chainzrule fair-fight --dataset yelp: bad input', () => {
-  it('a malformed row stops the run with file:line and the fix; --skip-bad-rows skips and counts it', () => {
+  it('a malformed row stops the run with file:line and the fix; --skip-bad-rows skips and counts it', async () => {
     const dir = yelpDir(300, 60, { 7: '"6","six stars"', 12: '"3","broken "quote" here"' });
     const out = join(tmp(), 'o');
-    const strict = run(['fair-fight', '--dataset', 'yelp', '--data', dir, '--epochs', '1', '--out', out, '--quiet']);
+    const strict = await run(['fair-fight', '--dataset', 'yelp', '--data', dir, '--epochs', '1', '--out', out, '--quiet']);
     expectOneLineError(strict, new RegExp(`${join(dir, 'train.csv').replace(/[/.]/g, '\\$&')}: line 7: label "6" is not one of 1, 2, 3, 4, 5; .*--skip-bad-rows`));
     expect(existsSync(join(out, 'results.json'))).toBe(false);
 
-    const skipped = run(['fair-fight', '--dataset', 'yelp', '--data', dir, '--epochs', '1', '--seeds', '1', '--skip-bad-rows', '--out', out]);
+    const skipped = await run(['fair-fight', '--dataset', 'yelp', '--data', dir, '--epochs', '1', '--seeds', '1', '--skip-bad-rows', '--out', out]);
     expect(skipped.code).toBe(0);
     expect(skipped.stderr).toMatch(/skipped 2 malformed rows in .*train\.csv \(first: line 7: label "6"/);
     expect(skipped.stdout).toMatch(/skipped malformed rows: 2 in train\.csv, 0 in test\.csv/);
@@ -105,14 +113,14 @@ describe('chainzrule fair-fight --dataset yelp: bad input', () => {
     expect(results.config.trainSamples + results.config.validationSamples).toBe(298);
   });
 
-  it('--balance subsamples the training part to about equal class counts', () => {
+  it('--balance subsamples the training part to about equal class counts', async () => {
     // 5-star rows kept, other stars 1 in 4: about 4x more 5-star rows.
     const dir = tmp();
     const rows = [...syntheticYelpRows({ rows: 1200, seed: 7 })].filter((r, i) => r.label === 5 || i % 4 === 0);
     writeFileSync(join(dir, 'train.csv'), rows.map((r) => r.line).join(''));
     writeFileSync(join(dir, 'test.csv'), [...syntheticYelpRows({ rows: 50, seed: 8 })].map((r) => r.line).join(''));
     const out = join(tmp(), 'o');
-    const r = run(['fair-fight', '--dataset', 'yelp', '--data', dir, '--epochs', '1', '--seeds', '1', '--balance', '--validation-fraction', '0', '--out', out, '--quiet']);
+    const r = await run(['fair-fight', '--dataset', 'yelp', '--data', dir, '--epochs', '1', '--seeds', '1', '--balance', '--validation-fraction', '0', '--out', out, '--quiet']);
     expect(r.code).toBe(0);
     const { config } = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(config.balance).toBe(true);
@@ -124,10 +132,10 @@ describe('chainzrule fair-fight --dataset yelp: bad input', () => {
     expect(config.trainSamples).toBeLessThan(rows.length);
   });
 
-  it('broken quoting in test.csv names test.csv and the line', () => {
+  it('broken quoting in test.csv names test.csv and the line', async () => {
     const dir = yelpDir(50, 20);
     writeFileSync(join(dir, 'test.csv'), '"1","fine"\n"2","ok"\n"5","never closed\n');
-    expectOneLineError(run(['fair-fight', '--dataset', 'yelp', '--data', dir, '--quiet', '--out', join(tmp(), 'o')]), /test\.csv: line 3: broken quoting: a quoted field is never closed/);
+    expectOneLineError(await run(['fair-fight', '--dataset', 'yelp', '--data', dir, '--quiet', '--out', join(tmp(), 'o')]), /test\.csv: line 3: broken quoting: a quoted field is never closed/);
   });
 
   it.each([
@@ -140,11 +148,11 @@ describe('chainzrule fair-fight --dataset yelp: bad input', () => {
     }, /test\.csv: no such file/],
     ['a bad --validation-fraction', () => ['--data', tmp(), '--validation-fraction', '1'], /validation fraction must be a number in \[0, 1\)/],
     ['an unknown head', () => ['--data', tmp(), '--head', 'poisson'], /argument 'poisson' is invalid\. Allowed choices are ordinal, softmax/],
-  ])('%s', (_name, args, pattern) => {
-    expectOneLineError(run(['fair-fight', '--dataset', 'yelp', ...args(), '--quiet', '--out', join(tmp(), 'o')]), pattern);
+  ])('%s', async (_name, args, pattern) => {
+    expectOneLineError(await run(['fair-fight', '--dataset', 'yelp', ...args(), '--quiet', '--out', join(tmp(), 'o')]), pattern);
   });
 
-  it('a Yelp-only option with another dataset is an error, not ignored', () => {
-    expectOneLineError(run(['fair-fight', '--dataset', 'mnist', '--head', 'softmax', '--quiet', '--out', join(tmp(), 'o')]), /--head applies only to --dataset yelp/);
+  it('a Yelp-only option with another dataset is an error, not ignored', async () => {
+    expectOneLineError(await run(['fair-fight', '--dataset', 'mnist', '--head', 'softmax', '--quiet', '--out', join(tmp(), 'o')]), /--head applies only to --dataset yelp/);
   });
 });
