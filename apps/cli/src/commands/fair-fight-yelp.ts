@@ -9,6 +9,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { join } from 'node:path';
 import {
+  DEFAULT_MAX_TOKENS,
   balancingKeepRates,
   hashedNgramIds,
   isValidationRow,
@@ -223,7 +224,7 @@ async function fairFightYelp(o: YelpFairFightOptions, outDir: string): Promise<v
     config: {
       ...config,
       heads: Object.fromEntries(config.models.map((m) => [m, config.head])),
-      featurisation: { tokens: 'lower-cased words and ! ?', ngrams: 2, hash: 'fnv1a-32 mod buckets', maxTokens: 1000 },
+      featurisation: { tokens: 'lower-cased words and ! ?', ngrams: 2, hash: 'fnv1a-32 mod buckets', maxTokens: DEFAULT_MAX_TOKENS },
       embeddingOptimizer: 'Adam applied lazily to the embedding rows of each batch (same lr and betas)',
       volatilityInput: 'pooled embedding (input of the dense part)',
       validationFraction: o.validationFraction,
