@@ -107,7 +107,7 @@ describe('chainzrule fair-fight --jobs', () => {
 describe('chainzrule fair-fight with each built-in regularizer', () => {
   it.each(['chain-bound', 'curvature', 'derivative-hinge', 'input-gradient', 'jacobian-frobenius', 'jacobian-projection', 'l2', 'spectral-norm'])('%s', async (name) => {
     const out = join(tmp(), 'run');
-    const r = await run(['fair-fight', '--models', 'chainzrule,baseline-relu', '--seeds', '1', '--train-limit', '2000', '--test-limit', '2000', '--epochs', '1', '--regularizer', `${name}:weight=0.001`, '--out', out, '--quiet']);
+    const r = await run(['fair-fight', '--models', 'chainzrule,baseline-relu', '--seeds', '1', '--train-limit', '2000', '--test-limit', '1000', '--epochs', '1', '--regularizer', `${name}:weight=0.001`, '--out', out, '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
