@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,12 +14,20 @@ const tmp = () => {
 };
 afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/**
+ * Runs the command in a child process. Asynchronous: a synchronous spawn blocks this test worker's
+ * event loop for the whole run, and vitest's worker RPC times out after a minute.
+ */
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') return reject(error);
+      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
 }
 
-function expectOneLineError(r: ReturnType<typeof run>, pattern: RegExp) {
+function expectOneLineError(r: Awaited<ReturnType<typeof run>>, pattern: RegExp) {
   expect(r.code).not.toBe(0);
   const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('chainzrule: backend '));
   expect(lines).toHaveLength(1);
@@ -56,13 +64,13 @@ function startAndStop(dir: string, signal: NodeJS.Signals): Promise<number | nul
 describe('chainzrule train / eval', () => {
   const reference = join(tmp(), 'reference');
 
-  it('trains, saves model.json + weights.bin + metadata, and eval reproduces the metrics', () => {
-    const r = run(['train', ...SMALL, '--save', reference]);
+  it('trains, saves model.json + weights.bin + metadata, and eval reproduces the metrics', async () => {
+    const r = await run(['train', ...SMALL, '--save', reference]);
     expect(r.code).toBe(0);
     for (const f of ['model.json', 'weights.bin', 'chainzrule.json']) expect(existsSync(join(reference, f))).toBe(true);
     const meta = JSON.parse(readFileSync(join(reference, 'chainzrule.json'), 'utf8'));
     expect(meta).toMatchObject({ dataset: 'mnist', params: 25455, settings: { model: 'chainzrule', seed: 0, epochs: 2 } });
-    const e = run(['eval', '--model', reference, '--dataset', 'mnist', '--json']);
+    const e = await run(['eval', '--model', reference, '--dataset', 'mnist', '--json']);
     expect(e.code).toBe(0);
     const evaluated = JSON.parse(e.stdout);
     expect(evaluated.testAccuracy).toBe(meta.metrics.testAccuracy);
@@ -76,7 +84,7 @@ describe('chainzrule train / eval', () => {
     const pointer = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
     expect(pointer.epoch).toBe(1);
     expect(existsSync(join(dir, 'model.json'))).toBe(false);
-    const r = run(['train', '--resume', dir, '--quiet']);
+    const r = await run(['train', '--resume', dir, '--quiet']);
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'weights.bin')).equals(readFileSync(join(reference, 'weights.bin')))).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, 'chainzrule.json'), 'utf8')).metrics).toEqual(JSON.parse(readFileSync(join(reference, 'chainzrule.json'), 'utf8')).metrics);
@@ -85,20 +93,20 @@ describe('chainzrule train / eval', () => {
   it('SIGINT saves a checkpoint and exits with 130; resuming finishes the same run', async () => {
     const dir = join(tmp(), 'interrupted');
     expect(await startAndStop(dir, 'SIGINT')).toBe(130);
-    const r = run(['train', '--resume', dir, '--quiet']);
+    const r = await run(['train', '--resume', dir, '--quiet']);
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'weights.bin')).equals(readFileSync(join(reference, 'weights.bin')))).toBe(true);
   });
 
-  it('the same seed and backend give bit-identical fair-fight metrics', () => {
-    const metrics = () => {
+  it('the same seed and backend give bit-identical fair-fight metrics', async () => {
+    const metrics = async () => {
       const out = join(tmp(), 'ff');
       // the two headline models, one seed, a part of the test set: the default run (4 models x 3 seeds) is minutes
-      expect(run(['fair-fight', '--models', 'chainzrule,baseline-relu', '--seeds', '1', '--test-limit', '2000', '--train-limit', '1000', '--epochs', '1', '--quiet', '--out', out]).code).toBe(0);
+      expect((await run(['fair-fight', '--models', 'chainzrule,baseline-relu', '--seeds', '1', '--test-limit', '2000', '--train-limit', '1000', '--epochs', '1', '--quiet', '--out', out])).code).toBe(0);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
       return results.runs.map((x: Record<string, unknown>) => ({ ...x, trainSeconds: 0, samplesPerSecond: 0 }));
     };
-    expect(metrics()).toEqual(metrics());
+    expect(await metrics()).toEqual(await metrics());
   });
 });
 
@@ -114,25 +122,25 @@ describe('chainzrule train / eval: bad input', () => {
     ['--resume of a missing directory', ['train', '--resume', '/nonexistent/run'], /--resume \/nonexistent\/run: no such directory/],
     ['eval of a missing model', ['eval', '--model', '/nonexistent/model'], /no such model directory/],
     ['eval of a file instead of a directory', ['eval', '--model', '/etc/passwd'], /not a directory/],
-  ])('%s', (_name, args, pattern) => {
-    expectOneLineError(run(args as string[]), pattern as RegExp);
+  ])('%s', async (_name, args, pattern) => {
+    expectOneLineError(await run(args as string[]), pattern as RegExp);
   });
 
-  it('a tampered or incomplete saved model is reported, and an existing model is never overwritten', () => {
+  it('a tampered or incomplete saved model is reported, and an existing model is never overwritten', async () => {
     const dir = join(tmp(), 'model');
-    expect(run(['train', '--train-limit', '300', '--epochs', '1', '--save', dir, '--quiet']).code).toBe(0);
+    expect((await run(['train', '--train-limit', '300', '--epochs', '1', '--save', dir, '--quiet'])).code).toBe(0);
     const before = readFileSync(join(dir, 'weights.bin'));
-    expectOneLineError(run(['train', '--train-limit', '300', '--epochs', '1', '--save', dir, '--quiet']), /model.json already exists/);
+    expectOneLineError(await run(['train', '--train-limit', '300', '--epochs', '1', '--save', dir, '--quiet']), /model.json already exists/);
     expect(readFileSync(join(dir, 'weights.bin')).equals(before)).toBe(true);
 
     const tampered = join(tmp(), 'tampered');
     cpSync(dir, tampered, { recursive: true });
     truncateSync(join(tampered, 'weights.bin'), 1000);
-    expectOneLineError(run(['eval', '--model', tampered]), /weights.bin: 1000 bytes but model.json describes 101820/);
+    expectOneLineError(await run(['eval', '--model', tampered]), /weights.bin: 1000 bytes but model.json describes 101820/);
     rmSync(join(tampered, 'model.json'));
-    expectOneLineError(run(['eval', '--model', tampered]), /model.json: missing/);
+    expectOneLineError(await run(['eval', '--model', tampered]), /model.json: missing/);
     writeFileSync(join(tampered, 'checkpoint.json'), '{broken');
-    expectOneLineError(run(['train', '--resume', tampered]), /checkpoint.json: damaged/);
-    expectOneLineError(run(['eval', '--model', dir, '--dataset', 'fashion-mnist', '--data', tampered]), /trained on mnist, not fashion-mnist/);
+    expectOneLineError(await run(['train', '--resume', tampered]), /checkpoint.json: damaged/);
+    expectOneLineError(await run(['eval', '--model', dir, '--dataset', 'fashion-mnist', '--data', tampered]), /trained on mnist, not fashion-mnist/);
   });
 });

@@ -3,7 +3,8 @@
  * covers every registered regularizer, the CLI reference lists every command and option, every
  * guide is in the site; and the local server that `pnpm --filter @chainzrule/docs serve` runs.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +17,7 @@ import { startServer } from '../scripts/serve.mjs';
 const guide = (name: string) => readFileSync(join(docsDir, 'guides', name), 'utf8');
 
 describe('the guides', () => {
-  it('quickstart: the "Use the packages" example runs and measures a model', () => {
+  it('quickstart: the "Use the packages" example runs and measures a model', async () => {
     const section = guide('quickstart.md').split('## Use the packages')[1]!;
     const code = /```js\n([\s\S]*?)```/.exec(section)![1]!;
     // tfjs is a peer the user installs; here it resolves to the copy the workspace packages use.
@@ -25,7 +26,8 @@ describe('the guides', () => {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'quickstart-example.mjs');
     writeFileSync(file, code.replace("'@tensorflow/tfjs-core'", `'${tfjsCore}'`));
-    const out = execFileSync(process.execPath, [file], { cwd: docsDir, encoding: 'utf8', timeout: 170_000 });
+    // asynchronous: a synchronous child process would block vitest's worker RPC
+    const { stdout: out } = await promisify(execFile)(process.execPath, [file], { cwd: docsDir, encoding: 'utf8', timeout: 170_000 });
     const accuracy = Number(/test accuracy ([\d.]+)/.exec(out)?.[1]);
     expect(accuracy).toBeGreaterThan(0.8);
     expect(out).toMatch(/g\(x\) summary \{[\s\S]*mean: [\d.]+,[\s\S]*peak: [\d.]+,[\s\S]*tailRatio: [\d.]+/);
