@@ -8,19 +8,35 @@
  *   --child train --backend wasm|cpu   our trainer (`train` from @chainzrule/trainer, backend chosen
  *                                      with `selectBackend`, so wasm gets the fast transposed
  *                                      matmul) for baseline-relu, chainzrule, chainzrule+DREG, and
- *                                      the same baseline trained with tfjs-layers `model.fit`;
+ *                                      the same baseline trained with tfjs-layers `model.fit`, on
+ *                                      wasm twice: plain (the stock kernels: the fast path is
+ *                                      uninstalled for those runs) and with the fast path;
  *                                      inference with `model.predict`
  *   --child stock                      wasm WITHOUT `selectBackend` (so without the fast path):
  *                                      `model.fit` and our trainer on the baseline
  *   bench/torch_bench.py               the same three models in PyTorch, if python3 can import torch
  *
- * Options: --backends wasm,cpu  --runs N (timed runs per measurement, default 7 wasm / 5 cpu)
+ * results.json: per backend the per-run samples/s of every measurement (median, min, max, all
+ * runs), and `ratios.<name>.<backend>` = { median (ratio of the medians), pairedMin, pairedMax
+ * (range of the run-by-run ratios; runs are interleaved) } for
+ *   dregOverhead      step time(chainzrule+DREG) / step time(chainzrule)
+ *   speedupVsModelFit samples/s(baseline-relu, our trainer) / samples/s(baseline-relu, plain model.fit)
+ *   speedupVsModelFitWithFastPath   the same against model.fit with the wasm fast path
+ * plus, for wasm, the same against the stock (no fast path) process; with PyTorch,
+ * torchDregOverhead.threads<N> and torchVsTfjsWasm.threads<N>.<model> (torch samples/s over
+ * tfjs-wasm samples/s).
+ *
+ * Environment: CHAINZRULE_BENCH_PYTHON=<interpreter> for the PyTorch part (default: python3, then
+ * /usr/bin/python3; skipped with a note when none can import torch).
+ *
+ * Options: --backends wasm,cpu  --runs N (timed runs per measurement, default 7; 5 for stock)
  *          --quick (smoke test: tiny step counts, 2 runs; numbers meaningless)  --no-stock
  *          --no-torch  --out FILE (default bench/results.json)
  *
  * The packages are imported from their built `dist/` (run `pnpm build` first; `pnpm bench` does).
- * tfjs-core and tfjs-layers are imported through the trainer's own dependency resolution so that
- * this script and the packages share one tfjs-core module instance (checked at start-up).
+ * tfjs-core is imported through the trainer's own dependency resolution, so that this script and
+ * the packages share one tfjs-core module instance (checked at start-up); tfjs-layers is used only
+ * through the models `buildModel` returns.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,12 +58,12 @@ const LAMBDA = 0.001;
  * images) chosen so that a run takes roughly 0.5-3 s on a 2-core x86-64 machine.
  */
 const PLAN = {
-  wasm: { runs: 7, warmupSteps: 10, steps: { 'baseline-relu': 60, 'baseline-relu (model.fit)': 60, chainzrule: 200, 'chainzrule+DREG': 200 }, inferN: 10000 },
-  cpu: { runs: 5, warmupSteps: 2, steps: { 'baseline-relu': 8, 'baseline-relu (model.fit)': 8, chainzrule: 40, 'chainzrule+DREG': 40 }, inferN: 2048 },
+  wasm: { runs: 7, warmupSteps: 10, steps: { 'baseline-relu': 60, 'baseline-relu (model.fit)': 60, 'baseline-relu (plain model.fit)': 20, chainzrule: 200, 'chainzrule+DREG': 200 }, inferN: 10000 },
+  cpu: { runs: 7, warmupSteps: 2, steps: { 'baseline-relu': 8, 'baseline-relu (model.fit)': 8, chainzrule: 40, 'chainzrule+DREG': 40 }, inferN: 2048 },
   stock: { runs: 5, warmupSteps: 5, steps: { 'baseline-relu (model.fit)': 20, 'baseline-relu': 20 } },
 };
 const QUICK = {
-  wasm: { runs: 2, warmupSteps: 2, steps: { 'baseline-relu': 4, 'baseline-relu (model.fit)': 4, chainzrule: 8, 'chainzrule+DREG': 8 }, inferN: 512 },
+  wasm: { runs: 2, warmupSteps: 2, steps: { 'baseline-relu': 4, 'baseline-relu (model.fit)': 4, 'baseline-relu (plain model.fit)': 2, chainzrule: 8, 'chainzrule+DREG': 8 }, inferN: 512 },
   cpu: { runs: 2, warmupSteps: 1, steps: { 'baseline-relu': 1, 'baseline-relu (model.fit)': 1, chainzrule: 2, 'chainzrule+DREG': 2 }, inferN: 256 },
   stock: { runs: 2, warmupSteps: 1, steps: { 'baseline-relu (model.fit)': 2, 'baseline-relu': 2 } },
 };
@@ -151,7 +167,9 @@ function makeVariants(names, { tf, trainer, dreg, mnist, steps, trainerModels })
   for (const name of names) {
     const n = steps[name] * BATCH;
     const data = trainingView(mnist, n);
-    if (name === 'baseline-relu (model.fit)') {
+    if (name === 'baseline-relu (model.fit)' || name === 'baseline-relu (plain model.fit)') {
+      // plain: the stock wasm kernels, as a user of tfjs-layers gets them (fast path off for this run)
+      const plain = name === 'baseline-relu (plain model.fit)';
       const model = trainer.buildModel('baseline-relu', { inputSize: 784, numClasses: 10, seed: 0 });
       // The trainer's loss exactly: softmax cross-entropy on the logits, mean over the batch.
       model.compile({ optimizer: tf.train.adam(LR), loss: (yTrue, yPred) => tf.losses.softmaxCrossEntropy(yTrue, yPred) });
@@ -161,9 +179,11 @@ function makeVariants(names, { tf, trainer, dreg, mnist, steps, trainerModels })
         // warm-up runs use a prefix of the same tensors
         const xs = count === n ? x : tf.slice(x, [0, 0], [count, 784]);
         const ys = count === n ? y : tf.slice(y, [0, 0], [count, 10]);
+        if (plain) trainer.uninstallWasmFastPaths();
         return timed(async () => {
           await model.fit(xs, ys, { batchSize: BATCH, epochs: 1, shuffle: true, verbose: 0 });
         }, count).finally(() => {
+          if (plain) trainer.installWasmFastPaths();
           if (xs !== x) xs.dispose();
           if (ys !== y) ys.dispose();
         });
@@ -248,7 +268,8 @@ async function childTrain(o) {
   const dreg = await import(pathToFileURL(dist('dreg')).href);
   const datasets = await import(pathToFileURL(dist('datasets')).href);
   const selected = await trainer.selectBackend({ requested: backend, env: {} });
-  const names = ['baseline-relu', 'baseline-relu (model.fit)', 'chainzrule', 'chainzrule+DREG'];
+  // on cpu there is no fast path: its model.fit is the plain one
+  const names = ['baseline-relu', 'baseline-relu (model.fit)', ...(backend === 'wasm' ? ['baseline-relu (plain model.fit)'] : []), 'chainzrule', 'chainzrule+DREG'];
   const maxSamples = Math.max(...names.map((k) => plan.steps[k])) * BATCH;
   const mnist = await datasets.loadMnist({ split: 'train', limit: maxSamples });
   const test = await datasets.loadMnist({ split: 'test', limit: plan.inferN });
@@ -262,7 +283,7 @@ async function childTrain(o) {
   return {
     backend: selected.name,
     tfjsBackend: tf.getBackend(),
-    fastTransposedMatMul: trainer.fastTransposedMatMulInstalled(),
+    fastTransposedMatMul: trainer.wasmFastPathsInstalled(),
     wasmSimd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : undefined,
     wasmThreads: backend === 'wasm' ? tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') : undefined,
     tfjsCore: tfjsVersion,
@@ -286,7 +307,7 @@ async function childStock(o) {
   if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed");
   await tf.ready();
   const trainer = await import(pathToFileURL(dist('trainer')).href);
-  if (trainer.fastTransposedMatMulInstalled()) throw new Error('stock child: the fast path is installed');
+  if (trainer.wasmFastPathsInstalled()) throw new Error('stock child: the fast path is installed');
   const dreg = await import(pathToFileURL(dist('dreg')).href);
   const datasets = await import(pathToFileURL(dist('datasets')).href);
   const names = ['baseline-relu (model.fit)', 'baseline-relu'];
@@ -297,7 +318,7 @@ async function childStock(o) {
   return {
     backend: 'wasm',
     tfjsBackend: tf.getBackend(),
-    fastTransposedMatMul: trainer.fastTransposedMatMulInstalled(),
+    fastTransposedMatMul: trainer.wasmFastPathsInstalled(),
     tfjsCoreFiles: coreFiles,
     tfjsWarnings: warnings,
     plan,
@@ -324,9 +345,14 @@ async function runJsonChild(tmp, name, args) {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
-/** python3 (or $PYTHON) that can import torch, else null and the reason. */
+/**
+ * A python that can import torch and numpy, else null and the reason. `CHAINZRULE_BENCH_PYTHON`
+ * names the only interpreter to try; otherwise `python3` on the PATH, then Debian's system
+ * `/usr/bin/python3` (where `apt-get install python3-torch` puts torch, e.g. when pyenv shadows it).
+ */
 function findTorchPython() {
-  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean);
+  const chosen = process.env.CHAINZRULE_BENCH_PYTHON;
+  const candidates = chosen ? [chosen] : ['python3', '/usr/bin/python3'];
   const tried = [];
   for (const py of [...new Set(candidates)]) {
     const r = spawnSync(py, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8', timeout: 60000 });
@@ -334,6 +360,15 @@ function findTorchPython() {
     tried.push(`${py}: ${r.error ? r.error.code : (r.stderr.trim().split('\n').at(-1) ?? `exit ${r.status}`)}`);
   }
   return { python: null, reason: `no python with torch (${tried.join('; ')})` };
+}
+
+/** Commit and whether the measured sources differ from it (the numbers belong to that code). */
+function gitState() {
+  const git = (args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  if (head.status !== 0) return null;
+  const dirty = git(['status', '--porcelain', '--', 'packages', 'apps']).stdout.split('\n').filter(Boolean);
+  return { commit: head.stdout.trim(), uncommittedChangesInPackagesOrApps: dirty.length };
 }
 
 function machine() {
@@ -366,6 +401,7 @@ async function parent(o) {
     command: `node bench/bench.mjs ${process.argv.slice(2).join(' ')}`.trim(),
     quick: o.quick,
     machine: machine(),
+    git: gitState(),
     loadAverage: { start: os.loadavg().map((x) => round(x, 2)) },
     protocol: {
       batchSize: BATCH,
@@ -393,17 +429,25 @@ async function parent(o) {
       process.stderr.write('bench: wasm stock (no selectBackend, no fast transposed matmul; separate process)\n');
       results.stockWasm = await runJsonChild(tmp, 'stock', ['--child', 'stock', ...common]);
     }
+    // ratios.<name>.<backend> = { median: ratio of the medians, pairedMin/pairedMax: range of the run-by-run ratios }
+    const ratios = (results.ratios = { dregOverhead: {}, speedupVsModelFit: {}, speedupVsModelFitWithFastPath: {} });
     for (const [b, r] of Object.entries(results.backends)) {
       const t = r.training;
-      results.ratios[b] = {
-        dregOverhead: ratio(t.chainzrule, t['chainzrule+DREG']), // step time DREG / step time plain = sps plain / sps DREG
-        speedupVsModelFit: ratio(t['baseline-relu'], t['baseline-relu (model.fit)']),
-      };
-      if (b === 'wasm' && results.stockWasm) {
-        const s = results.stockWasm.training;
-        results.ratios[b].speedupVsStockModelFit = ratio(t['baseline-relu'], s['baseline-relu (model.fit)']);
-        results.ratios[b].modelFitFastPathVsStock = ratio(t['baseline-relu (model.fit)'], s['baseline-relu (model.fit)']);
-      }
+      // step time(chainzrule+DREG) / step time(chainzrule) = samples/s(chainzrule) / samples/s(chainzrule+DREG)
+      ratios.dregOverhead[b] = ratio(t.chainzrule, t['chainzrule+DREG']);
+      // samples/s(baseline-relu, our trainer) / samples/s(baseline-relu, plain model.fit), same process and
+      // backend; plain = the stock kernels (on cpu there is no fast path, so model.fit is plain)
+      ratios.speedupVsModelFit[b] = ratio(t['baseline-relu'], t['baseline-relu (plain model.fit)'] ?? t['baseline-relu (model.fit)']);
+      // the same against model.fit with the wasm fast path, which every tfjs caller gets once it is installed
+      ratios.speedupVsModelFitWithFastPath[b] = ratio(t['baseline-relu'], t['baseline-relu (model.fit)']);
+    }
+    if (results.backends.wasm && results.stockWasm) {
+      const t = results.backends.wasm.training;
+      const s = results.stockWasm.training;
+      // across processes: pairing of runs is by index only
+      ratios.speedupVsStockModelFit = { wasm: ratio(t['baseline-relu'], s['baseline-relu (model.fit)']) };
+      ratios.modelFitFastPathVsStock = { wasm: ratio(t['baseline-relu (model.fit)'], s['baseline-relu (model.fit)']) };
+      ratios.trainerFastPathVsStock = { wasm: ratio(t['baseline-relu'], s['baseline-relu']) };
     }
     if (o.torch) {
       const py = findTorchPython();
@@ -422,6 +466,9 @@ async function parent(o) {
         });
         results.torch = JSON.parse(readFileSync(file, 'utf8'));
         results.torch.python = py.python.includes('/') ? py.python.split('/').at(-1) : py.python;
+        results.ratios.torchDregOverhead = Object.fromEntries(
+          Object.entries(results.torch.threads).map(([threads, tr]) => [`threads${threads}`, round(tr.training.chainzrule.samplesPerSecond.median / tr.training['chainzrule+DREG'].samplesPerSecond.median, 3)]),
+        );
         const w = results.backends.wasm?.training;
         if (w) {
           results.ratios.torchVsTfjsWasm = {};
@@ -454,8 +501,9 @@ async function parent(o) {
 function printReport(results, o) {
   const rows = [];
   for (const [b, r] of Object.entries(results.backends)) {
-    for (const k of ['baseline-relu', 'chainzrule', 'chainzrule+DREG', 'baseline-relu (model.fit)']) {
+    for (const k of ['baseline-relu', 'chainzrule', 'chainzrule+DREG', 'baseline-relu (model.fit)', 'baseline-relu (plain model.fit)']) {
       const t = r.training[k];
+      if (!t) continue;
       const inf = r.inference.batched[k];
       const whole = r.inference.wholeSet[k];
       rows.push([b, k, fmtInt(t.samplesPerSecond.median), fmtRange(t), t.stepMs.median.toFixed(2), inf ? fmtInt(inf.samplesPerSecond.median) : k === 'chainzrule+DREG' ? '(= chainzrule)' : '-', whole ? fmtInt(whole.samplesPerSecond.median) : '-']);
@@ -477,11 +525,15 @@ function printReport(results, o) {
   out.push(`ChainzRule bench${o.quick ? ' (QUICK: smoke test, numbers meaningless)' : ''}: batch ${BATCH}, real MNIST; ${results.machine.nproc} cores, ${results.machine.cpuModel}, node ${results.machine.node}`);
   out.push(table(rows, ['backend', 'model', 'train samples/s (median)', 'min-max', 'step ms', 'inference samples/s (batches of 128)', 'predict(whole set, batchSize 128)']));
   out.push('');
-  for (const [b, r] of Object.entries(results.ratios)) {
-    if (b === 'torchVsTfjsWasm') continue;
-    const f = (x) => (x ? `${x.median.toFixed(2)}x (paired runs ${x.pairedMin.toFixed(2)}-${x.pairedMax.toFixed(2)})` : '-');
-    out.push(`${b}: dregOverhead ${f(r.dregOverhead)}; speedupVsModelFit ${f(r.speedupVsModelFit)}${r.speedupVsStockModelFit ? `; vs stock model.fit ${r.speedupVsStockModelFit.median.toFixed(2)}x; model.fit with/without fast path ${r.modelFitFastPathVsStock.median.toFixed(2)}x` : ''}`);
+  const ratios = results.ratios;
+  const f = (x) => (x ? `${x.median.toFixed(2)}x (paired runs ${x.pairedMin.toFixed(2)}-${x.pairedMax.toFixed(2)})` : '-');
+  for (const b of Object.keys(results.backends)) {
+    out.push(`${b}: dregOverhead ${f(ratios.dregOverhead[b])}; speedupVsModelFit ${f(ratios.speedupVsModelFit[b])}${b === 'wasm' ? `; vs model.fit with the fast path ${f(ratios.speedupVsModelFitWithFastPath[b])}` : ''}`);
   }
+  if (ratios.speedupVsStockModelFit)
+    out.push(`wasm vs stock wasm (no fast path, other process): our trainer / stock model.fit ${ratios.speedupVsStockModelFit.wasm.median.toFixed(2)}x; model.fit with / without fast path ${ratios.modelFitFastPathVsStock.wasm.median.toFixed(2)}x; our trainer with / without ${ratios.trainerFastPathVsStock.wasm.median.toFixed(2)}x`);
+  if (results.ratios.torchDregOverhead)
+    out.push(`torch dregOverhead (ratio of medians): ${Object.entries(results.ratios.torchDregOverhead).map(([t, v]) => `${t.replace('threads', '')} thread(s) ${v.toFixed(2)}x`).join(', ')}`);
   if (results.ratios.torchVsTfjsWasm)
     for (const [t, r] of Object.entries(results.ratios.torchVsTfjsWasm))
       out.push(`torch ${t.replace('threads', '')} thread(s) / tfjs wasm (samples/s): ${Object.entries(r).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`);

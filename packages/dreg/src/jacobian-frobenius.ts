@@ -19,42 +19,58 @@ export interface JacobianFrobeniusConfig {
  * linear layer `a' = 1` and this is `||W||_F^2`. No double back-propagation is involved.
  */
 export function layerJacobianFrobenius(layer: LayerTrace): tf.Scalar {
-  return tf.tidy(() => (layer.dp === null ? tf.mean(layerJacobianFrobeniusPerSample(layer)) : meanJacobianFrobenius(layer.dp, layer.kernel)) as tf.Scalar);
+  return sumJacobianFrobenius([layer]);
 }
 
 /**
- * `mean_b sum_i a'(z_bi)^2 ||W_i||^2` as one op with its gradient written out:
+ * `sum_l mean_b sum_i a_l'(z_bi)^2 ||W_li||^2` over `layers` as one op with its gradient written
+ * out (for a linear layer, `a' = 1`: the term is `||W||_F^2`):
  *
  *     d/d a'(z_bi) = 2 a'(z_bi) ||W_i||^2 / B,     d/d W_ki = 2 W_ki mean_b a'(z_bi)^2
  *
- * The same value as `mean(layerJacobianFrobeniusPerSample(layer))` (tested), in one op instead
- * of about thirty small ones forward and backward: on layer-sized tensors their dispatch cost is
- * most of DREG's price.
+ * The same value as the sum of `mean(layerJacobianFrobeniusPerSample(layer))` (tested), in one op
+ * instead of about forty small ones forward and backward: on layer-sized tensors their dispatch
+ * cost, not the arithmetic, is most of DREG's price.
  */
-const meanJacobianFrobenius = tf.customGrad(((dp: tf.Tensor, kernel: tf.Tensor, save: tf.GradSaveFunc) => {
-  const [batch, units] = dp.shape as [number, number];
-  const inputs = kernel.shape[0]!;
-  const d = dp.dataSync() as Float32Array;
-  const k = kernel.dataSync() as Float32Array;
-  const rowNorms = new Float64Array(units); // ||W_i||^2
-  for (let j = 0; j < inputs; j++) for (let i = 0; i < units; i++) rowNorms[i] += k[j * units + i]! ** 2;
-  const meanSlope2 = new Float64Array(units); // mean_b a'(z_bi)^2
-  for (let b = 0; b < batch; b++) for (let i = 0; i < units; i++) meanSlope2[i] += d[b * units + i]! ** 2 / batch;
-  let value = 0;
-  for (let i = 0; i < units; i++) value += meanSlope2[i]! * rowNorms[i]!;
-  save([dp, kernel]);
-  return {
-    value: tf.scalar(value),
-    gradFunc: (dy: tf.Tensor) => {
-      const g = dy.dataSync()[0]!;
-      const gdp = new Float32Array(batch * units);
-      for (let b = 0; b < batch; b++) for (let i = 0; i < units; i++) gdp[b * units + i] = (2 * g * d[b * units + i]! * rowNorms[i]!) / batch;
-      const gk = new Float32Array(inputs * units);
-      for (let j = 0; j < inputs; j++) for (let i = 0; i < units; i++) gk[j * units + i] = 2 * g * k[j * units + i]! * meanSlope2[i]!;
-      return [tf.tensor2d(gdp, [batch, units]), tf.tensor2d(gk, [inputs, units])];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]);
+export function sumJacobianFrobenius(layers: readonly LayerTrace[]): tf.Scalar {
+  if (layers.length === 0) return tf.scalar(0);
+  // op inputs: every layer's kernel, then its a'(z) when it has one
+  const inputs: tf.Tensor[] = [];
+  const slots = layers.map((l) => {
+    const kernel = inputs.push(l.kernel) - 1;
+    const dp = l.dp === null ? -1 : inputs.push(l.dp) - 1;
+    return { kernel, dp };
+  });
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const xs = args.slice(0, inputs.length) as tf.Tensor[];
+    const save = args[inputs.length] as tf.GradSaveFunc;
+    // Per layer ||W_i||^2 and mean_b a'(z_bi)^2 (1 for a linear layer), [units] each: the
+    // kernel-sized work runs as backend kernels, only unit-sized vectors come back.
+    const parts = slots.map(({ kernel, dp }) => {
+      const rowNorms = tf.sum(tf.square(xs[kernel]!), 0).dataSync() as Float32Array;
+      const meanSlope2 = dp >= 0 ? (tf.mean(tf.square(xs[dp]!), 0).dataSync() as Float32Array) : new Float32Array(rowNorms.length).fill(1);
+      return { rowNorms, meanSlope2 };
+    });
+    let value = 0;
+    for (const { rowNorms, meanSlope2 } of parts) for (let i = 0; i < rowNorms.length; i++) value += rowNorms[i]! * meanSlope2[i]!;
+    save(xs);
+    return {
+      value: tf.scalar(value),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const grads: tf.Tensor[] = new Array(inputs.length);
+        slots.forEach(({ kernel, dp }, l) => {
+          const { rowNorms, meanSlope2 } = parts[l]!;
+          // d/dW_ki = 2 g W_ki mean_b a'(z_bi)^2
+          grads[kernel] = tf.mul(saved[kernel]!, tf.mul(tf.tensor1d(meanSlope2), tf.mul(dy, 2)));
+          // d/d a'(z_bi) = 2 g a'(z_bi) ||W_i||^2 / B
+          if (dp >= 0) grads[dp] = tf.mul(saved[dp]!, tf.mul(tf.tensor1d(rowNorms), tf.mul(dy, 2 / saved[dp]!.shape[0]!)));
+        });
+        return grads;
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (op as unknown as (...xs: tf.Tensor[]) => tf.Scalar)(...inputs);
+}
 
 /** `||J_l(x)||_F^2` for every sample of the batch, `[batch]` (`[1]` for a linear layer: it does not depend on x). */
 export function layerJacobianFrobeniusPerSample(layer: LayerTrace): tf.Tensor1D {
@@ -80,8 +96,7 @@ export class JacobianFrobenius extends DregRegularizer {
 
   apply(trace: ForwardTrace): tf.Scalar {
     return tf.tidy(() => {
-      const terms = trace.filter((l) => this.layers === 'all' || l.dp !== null).map(layerJacobianFrobenius);
-      return (terms.length === 0 ? tf.scalar(0) : tf.addN(terms)) as tf.Scalar;
+      return sumJacobianFrobenius(trace.filter((l) => this.layers === 'all' || l.dp !== null));
     });
   }
 

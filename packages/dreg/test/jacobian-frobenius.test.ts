@@ -67,6 +67,31 @@ describe('jacobian-frobenius', () => {
     }
   });
 
+  it('the whole-network op (engine layer + linear layer) equals the per-layer tensor-op sum, value and gradients', () => {
+    const k1 = tf.randomNormal([9, 4], 0, 1, 'float32', 21) as tf.Tensor2D;
+    const d1 = tf.randomNormal([6, 4], 0, 1, 'float32', 22) as tf.Tensor2D;
+    const k2 = tf.randomNormal([4, 3], 0, 1, 'float32', 23) as tf.Tensor2D;
+    const trace = (a: tf.Tensor, d: tf.Tensor, b: tf.Tensor): LayerTrace[] => [
+      { name: 'h', input: tf.zeros([6, 9]), kernel: a as tf.Tensor2D, z: tf.zeros([6, 4]), dp: d as tf.Tensor2D, d2p: null },
+      { name: 'out', input: tf.zeros([6, 4]), kernel: b as tf.Tensor2D, z: tf.zeros([6, 3]), dp: null, d2p: null },
+    ];
+    const fused = (a: tf.Tensor, d: tf.Tensor, b: tf.Tensor) => new JacobianFrobenius().apply(trace(a, d, b));
+    // Reference: mean_b sum_i d_bi^2 ||W1_i||^2 + ||W2||_F^2 with plain tfjs ops, by autodiff.
+    const reference = (a: tf.Tensor, d: tf.Tensor, b: tf.Tensor) => tf.add(tf.mean(tf.sum(tf.mul(tf.square(d), tf.sum(tf.square(a), 0)), 1)), tf.sum(tf.square(b)));
+    const expected = reference(k1, d1, k2).dataSync()[0]!;
+    expect(Math.abs(fused(k1, d1, k2).dataSync()[0]! - expected) / expected).toBeLessThan(1e-6);
+    // 'engine' skips the linear layer
+    const engineOnly = new JacobianFrobenius({ layers: 'engine' }).apply(trace(k1, d1, k2)).dataSync()[0]!;
+    expect(Math.abs(engineOnly - (expected - tf.sum(tf.square(k2)).dataSync()[0]!)) / expected).toBeLessThan(1e-6);
+    const gF = tf.grads(fused)([k1, d1, k2]);
+    const gR = tf.grads(reference)([k1, d1, k2]);
+    gF.forEach((g, n) => {
+      const [x, y] = [Array.from(g.dataSync()), Array.from(gR[n]!.dataSync())];
+      expect(x).toHaveLength(y.length);
+      x.forEach((v, i) => expect(Math.abs(v - y[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(y[i]!))));
+    });
+  });
+
   it('registry: by name, config round trip, clear error for unknown names', () => {
     expect(listRegularizers()).toContain('jacobian-frobenius');
     const r = getRegularizer('jacobian-frobenius', { layers: 'engine' });

@@ -3,7 +3,7 @@
  * backend (shipped inside its npm package), else the pure-JS cpu backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { installFastTransposedMatMul } from './fast-matmul.js';
+import { installWasmFastPaths } from './wasm-fast-paths.js';
 
 export type BackendName = 'node' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['node', 'wasm', 'cpu'];
@@ -51,7 +51,7 @@ export interface SelectBackendOptions {
 
 async function activate(name: BackendName, loaders: Record<BackendName, BackendLoader>): Promise<void> {
   await loaders[name]();
-  if (name === 'wasm') installFastTransposedMatMul();
+  if (name === 'wasm') installWasmFastPaths();
   const ok = await tf.setBackend(TFJS_NAME[name]);
   if (!ok) throw new Error(`tf.setBackend('${TFJS_NAME[name]}') failed`);
   await tf.ready();

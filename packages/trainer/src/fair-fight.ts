@@ -33,7 +33,7 @@ export interface FairFightConfig {
 
 /** Defaults of the MNIST Fair Fight (see the README for what they give). */
 export const FAIR_FIGHT_DEFAULTS: FairFightConfig = {
-  epochs: 10,
+  epochs: 5,
   batchSize: 128,
   learningRate: 0.002,
   lambda: 0.001,

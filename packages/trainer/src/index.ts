@@ -1,6 +1,6 @@
 export { selectBackend, BackendError, BACKEND_NAMES, defaultLoaders } from './backend.js';
 export type { BackendName, BackendLoader, SelectedBackend, SelectBackendOptions } from './backend.js';
-export { installFastTransposedMatMul, fastTransposedMatMulInstalled } from './fast-matmul.js';
+export { installWasmFastPaths, uninstallWasmFastPaths, wasmFastPathsInstalled } from './wasm-fast-paths.js';
 export { createRng, restoreRng, permutation } from './random.js';
 export type { Rng } from './random.js';
 export { buildModel, countParams, MODEL_KINDS, DEFAULT_HIDDEN } from './models.js';

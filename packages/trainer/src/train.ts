@@ -232,7 +232,7 @@ export async function train(model: LayersModel, data: TrainingSet, options: Trai
             // Penalties from the same forward pass: DREG terms need no extra forward or backward.
             const context = { logits, labels: yb as tf.Tensor2D, step: globalStep };
             const terms = regularizers.map((w) => tf.mul(scheduledWeight(w.weight, w.schedule, globalStep), w.regularizer.apply(trace, context)));
-            pen = tf.keep((terms.length ? tf.addN(terms) : tf.scalar(0)) as tf.Scalar);
+            pen = tf.keep((terms.length === 0 ? tf.scalar(0) : terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Scalar);
             return tf.add(ce, pen) as tf.Scalar;
           }, variables);
           // ||grad||_2 over all weights: the training gradient volatility, and the clipping scale.
