@@ -22,6 +22,25 @@ export function layerJacobianFrobenius(layer: LayerTrace): tf.Scalar {
   return sumJacobianFrobenius([layer]);
 }
 
+/** `scale * sum_r x_ri^2` per column i of a matrix, in float64. */
+function columnMeanSquares(x: tf.Tensor, scale: number): Float32Array {
+  const [rows, cols] = x.shape as [number, number];
+  const v = x.dataSync() as Float32Array;
+  const out = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) out[i] += v[r * cols + i]! ** 2;
+  return Float32Array.from(out, (o) => o * scale);
+}
+
+/** `x_ri * column_i * c` for a matrix x. */
+function scaleColumns(x: tf.Tensor, column: Float32Array, c: number, inJs: boolean): tf.Tensor {
+  if (!inJs) return tf.mul(x, tf.mul(tf.tensor1d(column), c));
+  const [rows, cols] = x.shape as [number, number];
+  const v = x.dataSync() as Float32Array;
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) out[r * cols + i] = v[r * cols + i]! * column[i]! * c;
+  return tf.tensor2d(out, [rows, cols]);
+}
+
 /**
  * `sum_l mean_b sum_i a_l'(z_bi)^2 ||W_li||^2` over `layers` as one op with its gradient written
  * out (for a linear layer, `a' = 1`: the term is `||W||_F^2`):
@@ -41,14 +60,16 @@ export function sumJacobianFrobenius(layers: readonly LayerTrace[]): tf.Scalar {
     const dp = l.dp === null ? -1 : inputs.push(l.dp) - 1;
     return { kernel, dp };
   });
+  const inJs = tf.getBackend() === 'cpu';
   const op = tf.customGrad(((...args: unknown[]) => {
     const xs = args.slice(0, inputs.length) as tf.Tensor[];
     const save = args[inputs.length] as tf.GradSaveFunc;
-    // Per layer ||W_i||^2 and mean_b a'(z_bi)^2 (1 for a linear layer), [units] each: the
-    // kernel-sized work runs as backend kernels, only unit-sized vectors come back.
+    // Per layer ||W_i||^2 and mean_b a'(z_bi)^2 (1 for a linear layer), [units] each. On the cpu
+    // backend, whose tensors are JavaScript arrays, in plain loops; elsewhere (wasm, node) the
+    // kernel-sized work runs as backend kernels and only unit-sized vectors come back.
     const parts = slots.map(({ kernel, dp }) => {
-      const rowNorms = tf.sum(tf.square(xs[kernel]!), 0).dataSync() as Float32Array;
-      const meanSlope2 = dp >= 0 ? (tf.mean(tf.square(xs[dp]!), 0).dataSync() as Float32Array) : new Float32Array(rowNorms.length).fill(1);
+      const rowNorms = inJs ? columnMeanSquares(xs[kernel]!, 1) : (tf.sum(tf.square(xs[kernel]!), 0).dataSync() as Float32Array);
+      const meanSlope2 = dp < 0 ? new Float32Array(rowNorms.length).fill(1) : inJs ? columnMeanSquares(xs[dp]!, 1 / xs[dp]!.shape[0]!) : (tf.mean(tf.square(xs[dp]!), 0).dataSync() as Float32Array);
       return { rowNorms, meanSlope2 };
     });
     let value = 0;
@@ -60,10 +81,11 @@ export function sumJacobianFrobenius(layers: readonly LayerTrace[]): tf.Scalar {
         const grads: tf.Tensor[] = new Array(inputs.length);
         slots.forEach(({ kernel, dp }, l) => {
           const { rowNorms, meanSlope2 } = parts[l]!;
+          const g = dy.dataSync()[0]!;
           // d/dW_ki = 2 g W_ki mean_b a'(z_bi)^2
-          grads[kernel] = tf.mul(saved[kernel]!, tf.mul(tf.tensor1d(meanSlope2), tf.mul(dy, 2)));
+          grads[kernel] = scaleColumns(saved[kernel]!, meanSlope2, 2 * g, inJs);
           // d/d a'(z_bi) = 2 g a'(z_bi) ||W_i||^2 / B
-          if (dp >= 0) grads[dp] = tf.mul(saved[dp]!, tf.mul(tf.tensor1d(rowNorms), tf.mul(dy, 2 / saved[dp]!.shape[0]!)));
+          if (dp >= 0) grads[dp] = scaleColumns(saved[dp]!, rowNorms, (2 * g) / saved[dp]!.shape[0]!, inJs);
         });
         return grads;
       },

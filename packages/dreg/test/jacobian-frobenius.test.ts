@@ -1,15 +1,30 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { PolynomialEngine } from '@chainzrule/polynomial';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JacobianFrobenius, getRegularizer, layerJacobianFrobenius, listRegularizers, RegularizerConfigError, type LayerTrace } from '../src/index.js';
+
+// The fused op computes in JavaScript on the cpu backend and with backend kernels elsewhere; the
+// cpu backend under another name takes the second path, so both are checked here.
+tf.registerBackend('cpu-kernels', () => new MathBackendCPU());
+for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'cpu-kernels' });
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
+const onEachPath = (name: string, f: () => void) =>
+  it.each(['cpu', 'cpu-kernels'])(`${name} (backend %s)`, async (backend) => {
+    await tf.setBackend(backend);
+    try {
+      f();
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  });
+
 describe('jacobian-frobenius', () => {
-  it('hand-computed 2x2 layer', () => {
+  onEachPath('hand-computed 2x2 layer', () => {
     // kernel [in, units]: unit 0 has weights (1, 3), ||W_0||^2 = 10; unit 1 has (2, 4), ||W_1||^2 = 20.
     const kernel = tf.tensor2d([
       [1, 2],
@@ -51,7 +66,7 @@ describe('jacobian-frobenius', () => {
     expect(Math.abs(analytic - frob) / frob).toBeLessThan(1e-4);
   });
 
-  it('the fused op equals the tensor-op formula in value and gradient', () => {
+  onEachPath('the fused op equals the tensor-op formula in value and gradient', () => {
     const kernel = tf.randomNormal([7, 4], 0, 1, 'float32', 11) as tf.Tensor2D;
     const dp = tf.randomNormal([5, 4], 0, 1, 'float32', 12) as tf.Tensor2D;
     const layer = (k: tf.Tensor, d: tf.Tensor): LayerTrace => ({ name: 'h', input: tf.zeros([5, 7]), kernel: k as tf.Tensor2D, z: tf.zeros([5, 4]), dp: d as tf.Tensor2D, d2p: null });
@@ -67,7 +82,7 @@ describe('jacobian-frobenius', () => {
     }
   });
 
-  it('the whole-network op (engine layer + linear layer) equals the per-layer tensor-op sum, value and gradients', () => {
+  onEachPath('the whole-network op (engine layer + linear layer) equals the per-layer tensor-op sum, value and gradients', () => {
     const k1 = tf.randomNormal([9, 4], 0, 1, 'float32', 21) as tf.Tensor2D;
     const d1 = tf.randomNormal([6, 4], 0, 1, 'float32', 22) as tf.Tensor2D;
     const k2 = tf.randomNormal([4, 3], 0, 1, 'float32', 23) as tf.Tensor2D;
