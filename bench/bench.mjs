@@ -6,8 +6,8 @@
  * group, gathers their JSON, computes the ratios, writes `bench/results.json` and prints a table:
  *
  *   --child train --backend wasm|cpu   our trainer (`train` from @chainzrule/trainer, backend chosen
- *                                      with `selectBackend`, so wasm gets the fast transposed
- *                                      matmul) for baseline-relu, chainzrule, chainzrule+DREG, and
+ *                                      with `selectBackend`, so wasm gets the kernel fast
+ *                                      paths) for baseline-relu, chainzrule, chainzrule+DREG, and
  *                                      the same baseline trained with tfjs-layers `model.fit`, on
  *                                      wasm twice: plain (the stock kernels: the fast path is
  *                                      uninstalled for those runs) and with the fast path;
@@ -179,11 +179,12 @@ function makeVariants(names, { tf, trainer, dreg, mnist, steps, trainerModels })
         // warm-up runs use a prefix of the same tensors
         const xs = count === n ? x : tf.slice(x, [0, 0], [count, 784]);
         const ys = count === n ? y : tf.slice(y, [0, 0], [count, 10]);
+        const restore = plain && trainer.wasmFastPathsInstalled();
         if (plain) trainer.uninstallWasmFastPaths();
         return timed(async () => {
           await model.fit(xs, ys, { batchSize: BATCH, epochs: 1, shuffle: true, verbose: 0 });
         }, count).finally(() => {
-          if (plain) trainer.installWasmFastPaths();
+          if (restore) trainer.installWasmFastPaths();
           if (xs !== x) xs.dispose();
           if (ys !== y) ys.dispose();
         });
@@ -283,7 +284,7 @@ async function childTrain(o) {
   return {
     backend: selected.name,
     tfjsBackend: tf.getBackend(),
-    fastTransposedMatMul: trainer.wasmFastPathsInstalled(),
+    wasmFastPaths: trainer.wasmFastPathsInstalled(),
     wasmSimd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : undefined,
     wasmThreads: backend === 'wasm' ? tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') : undefined,
     tfjsCore: tfjsVersion,
@@ -302,7 +303,7 @@ async function childStock(o) {
   const plan = { ...(o.quick ? QUICK : PLAN).stock };
   if (o.runs) plan.runs = o.runs;
   const { tf, fromTrainer, warnings, coreFiles } = await loadTfjs();
-  // The plain way to use the wasm backend: no selectBackend, so no fast transposed matmul.
+  // The plain way to use the wasm backend: no selectBackend, so no kernel fast paths.
   await import(pathToFileURL(fromTrainer.resolve('@tensorflow/tfjs-backend-wasm')).href);
   if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed");
   await tf.ready();
@@ -318,7 +319,7 @@ async function childStock(o) {
   return {
     backend: 'wasm',
     tfjsBackend: tf.getBackend(),
-    fastTransposedMatMul: trainer.wasmFastPathsInstalled(),
+    wasmFastPaths: trainer.wasmFastPathsInstalled(),
     tfjsCoreFiles: coreFiles,
     tfjsWarnings: warnings,
     plan,
@@ -348,7 +349,7 @@ async function runJsonChild(tmp, name, args) {
 /**
  * A python that can import torch and numpy, else null and the reason. `CHAINZRULE_BENCH_PYTHON`
  * names the only interpreter to try; otherwise `python3` on the PATH, then Debian's system
- * `/usr/bin/python3` (where `apt-get install python3-torch` puts torch, e.g. when pyenv shadows it).
+ * `/usr/bin/python3` (where `apt-get install python3-torch` puts torch, e.g. when another python3 comes first on the PATH).
  */
 function findTorchPython() {
   const chosen = process.env.CHAINZRULE_BENCH_PYTHON;
@@ -426,7 +427,7 @@ async function parent(o) {
       results.backends[b] = await runJsonChild(tmp, b, ['--child', 'train', '--backend', b, ...common]);
     }
     if (o.stock && o.backends.includes('wasm')) {
-      process.stderr.write('bench: wasm stock (no selectBackend, no fast transposed matmul; separate process)\n');
+      process.stderr.write('bench: wasm stock (no selectBackend, no kernel fast paths; separate process)\n');
       results.stockWasm = await runJsonChild(tmp, 'stock', ['--child', 'stock', ...common]);
     }
     // ratios.<name>.<backend> = { median: ratio of the medians, pairedMin/pairedMax: range of the run-by-run ratios }

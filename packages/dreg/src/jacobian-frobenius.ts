@@ -85,7 +85,8 @@ export function sumJacobianFrobenius(layers: readonly LayerTrace[]): tf.Scalar {
           // d/dW_ki = 2 g W_ki mean_b a'(z_bi)^2
           grads[kernel] = scaleColumns(saved[kernel]!, meanSlope2, 2 * g, inJs);
           // d/d a'(z_bi) = 2 g a'(z_bi) ||W_i||^2 / B
-          if (dp >= 0) grads[dp] = scaleColumns(saved[dp]!, rowNorms, (2 * g) / saved[dp]!.shape[0]!, inJs);
+          // (the scalar rounded as a float32 tensor product would be: the same bits on every backend path)
+          if (dp >= 0) grads[dp] = scaleColumns(saved[dp]!, rowNorms, Math.fround(g * Math.fround(2 / saved[dp]!.shape[0]!)), inJs);
         });
         return grads;
       },

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { PolynomialEngine } from '@chainzrule/polynomial';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { JacobianFrobenius, getRegularizer, layerJacobianFrobenius, listRegularizers, RegularizerConfigError, type LayerTrace } from '../src/index.js';
+import { JacobianFrobenius, getRegularizer, layerJacobianFrobenius, layerJacobianFrobeniusPerSample, listRegularizers, RegularizerConfigError, type LayerTrace } from '../src/index.js';
 
 // The fused op computes in JavaScript on the cpu backend and with backend kernels elsewhere; the
 // cpu backend under another name takes the second path, so both are checked here.
@@ -70,9 +70,10 @@ describe('jacobian-frobenius', () => {
     const kernel = tf.randomNormal([7, 4], 0, 1, 'float32', 11) as tf.Tensor2D;
     const dp = tf.randomNormal([5, 4], 0, 1, 'float32', 12) as tf.Tensor2D;
     const layer = (k: tf.Tensor, d: tf.Tensor): LayerTrace => ({ name: 'h', input: tf.zeros([5, 7]), kernel: k as tf.Tensor2D, z: tf.zeros([5, 4]), dp: d as tf.Tensor2D, d2p: null });
-    const fused = (k: tf.Tensor, d: tf.Tensor) => layerJacobianFrobenius(layer(k, d));
+    // scaled by 3.5: the upstream gradient is not 1 in training (lambda times the penalty)
+    const fused = (k: tf.Tensor, d: tf.Tensor) => tf.mul(layerJacobianFrobenius(layer(k, d)), 3.5);
     // Reference: the same formula with plain tfjs ops, differentiated by autodiff.
-    const reference = (k: tf.Tensor, d: tf.Tensor) => tf.mean(tf.sum(tf.mul(tf.square(d), tf.sum(tf.square(k), 0)), 1));
+    const reference = (k: tf.Tensor, d: tf.Tensor) => tf.mul(tf.mean(tf.sum(tf.mul(tf.square(d), tf.sum(tf.square(k), 0)), 1)), 3.5);
     expect(fused(kernel, dp).dataSync()[0]).toBeCloseTo(reference(kernel, dp).dataSync()[0]!, 3);
     const [gkF, gdF] = tf.grads(fused)([kernel, dp]);
     const [gkR, gdR] = tf.grads(reference)([kernel, dp]);
@@ -90,14 +91,17 @@ describe('jacobian-frobenius', () => {
       { name: 'h', input: tf.zeros([6, 9]), kernel: a as tf.Tensor2D, z: tf.zeros([6, 4]), dp: d as tf.Tensor2D, d2p: null },
       { name: 'out', input: tf.zeros([6, 4]), kernel: b as tf.Tensor2D, z: tf.zeros([6, 3]), dp: null, d2p: null },
     ];
-    const fused = (a: tf.Tensor, d: tf.Tensor, b: tf.Tensor) => new JacobianFrobenius().apply(trace(a, d, b));
-    // Reference: mean_b sum_i d_bi^2 ||W1_i||^2 + ||W2||_F^2 with plain tfjs ops, by autodiff.
-    const reference = (a: tf.Tensor, d: tf.Tensor, b: tf.Tensor) => tf.add(tf.mean(tf.sum(tf.mul(tf.square(d), tf.sum(tf.square(a), 0)), 1)), tf.sum(tf.square(b)));
+    const fused = (a: tf.Tensor, d: tf.Tensor, b: tf.Tensor) => tf.mul(new JacobianFrobenius().apply(trace(a, d, b)), 3.5);
+    // Reference: the sum over both layers of mean(layerJacobianFrobeniusPerSample), i.e.
+    // mean_b sum_i d_bi^2 ||W1_i||^2 + ||W2||_F^2, with plain tfjs ops, by autodiff (times 3.5, an
+    // upstream gradient other than 1).
+    const reference = (a: tf.Tensor, d: tf.Tensor, b: tf.Tensor) =>
+      tf.mul(tf.addN(trace(a, d, b).map((l) => tf.mean(layerJacobianFrobeniusPerSample(l)))), 3.5);
     const expected = reference(k1, d1, k2).dataSync()[0]!;
     expect(Math.abs(fused(k1, d1, k2).dataSync()[0]! - expected) / expected).toBeLessThan(1e-6);
     // 'engine' skips the linear layer
-    const engineOnly = new JacobianFrobenius({ layers: 'engine' }).apply(trace(k1, d1, k2)).dataSync()[0]!;
-    expect(Math.abs(engineOnly - (expected - tf.sum(tf.square(k2)).dataSync()[0]!)) / expected).toBeLessThan(1e-6);
+    const engineOnly = 3.5 * new JacobianFrobenius({ layers: 'engine' }).apply(trace(k1, d1, k2)).dataSync()[0]!;
+    expect(Math.abs(engineOnly - (expected - 3.5 * tf.sum(tf.square(k2)).dataSync()[0]!)) / expected).toBeLessThan(1e-6);
     const gF = tf.grads(fused)([k1, d1, k2]);
     const gR = tf.grads(reference)([k1, d1, k2]);
     gF.forEach((g, n) => {
@@ -119,7 +123,7 @@ describe('jacobian-frobenius', () => {
     expect(() => new JacobianFrobenius({ layers: 'some' as never })).toThrow(/layers must be 'all' or 'engine'/);
   });
 
-  it('has finite gradients with respect to kernel and engine coefficients, and leaks nothing', () => {
+  onEachPath('has finite gradients with respect to kernel and engine coefficients, and leaks nothing', () => {
     const kernel = tf.variable(tf.randomNormal([6, 3], 0, 1, 'float32', 4));
     const engine = new PolynomialEngine({ degree: 3 });
     engine.build([null, 3]);

@@ -114,6 +114,36 @@ describe('wasm fast paths: slice', () => {
     expect(total).toBe(30 * ((976 * 977) / 2) + (689 * 690) / 2);
   });
 
+  it('takes the fast path: a row slice never reads the whole input out of the heap', () => {
+    const backend = tf.backend() as unknown as { readSync: (...args: unknown[]) => unknown };
+    const x = tf.tensor2d(values.slice(0, 60), [12, 5]);
+    const original = backend.readSync;
+    let reads = 0;
+    backend.readSync = function (this: unknown, ...args: unknown[]) {
+      reads++;
+      return original.apply(this, args);
+    };
+    try {
+      const y = tf.slice(x, [3, 0], [4, 5]);
+      expect(reads).toBe(0);
+      expect(Array.from(y.dataSync())).toEqual(values.slice(15, 35).map((v) => Math.fround(v)));
+    } finally {
+      backend.readSync = original;
+    }
+  });
+
+  it('is right when the output allocation grows the wasm heap', () => {
+    // 48 MB of input and a 24 MB slice: the allocation grows the heap, which replaces its buffer
+    const rows = 12_000;
+    const cols = 1000;
+    const x = tf.tensor2d(Float32Array.from({ length: rows * cols }, (_, i) => (i % 65_521) - 32_000), [rows, cols]);
+    const y = tf.slice(x, [rows / 2, 0], [rows / 2, cols]);
+    const got = y.dataSync();
+    const start = (rows / 2) * cols;
+    for (const i of [0, 1, 12_345, got.length - 1]) expect(got[i]).toBe(((start + i) % 65_521) - 32_000);
+    tf.dispose([x, y]);
+  });
+
   it('uninstall restores the stock kernel, with the same results', () => {
     const x = tf.tensor2d(values.slice(0, 60), [12, 5]);
     const fast = Array.from(tf.slice(x, [3, 0], [4, 5]).dataSync());
