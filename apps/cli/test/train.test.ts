@@ -29,7 +29,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 function expectOneLineError(r: Awaited<ReturnType<typeof run>>, pattern: RegExp) {
   expect(r.code).not.toBe(0);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('chainzrule: backend '));
+  const lines = r.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(pattern);
   expect(r.stderr).not.toMatch(/^\s+at /m);

@@ -107,8 +107,6 @@ async function fairFightYelp(o: YelpFairFightOptions, outDir: string): Promise<v
   const started = performance.now();
   const files = await yelpFiles(o.data!);
   const backend = await selectBackend({ requested: o.backend });
-  const skippedBackends = backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  log(o.quiet, `chainzrule: backend ${backend.name}${skippedBackends ? ` (skipped ${skippedBackends})` : ''}`);
 
   const config: TextFairFightConfig = {
     ...D,
@@ -140,6 +138,9 @@ async function fairFightYelp(o: YelpFairFightOptions, outDir: string): Promise<v
   const validationRows = trainScan.validationCounts.reduce((a, b) => a + b, 0);
   if (trainRows === 0) throw new UsageError(`${files.train}: no training rows${o.validationFraction > 0 ? ' left after the validation split' : ''}; check the file or lower --validation-fraction`);
   if (testScan.rows === 0) throw new UsageError(`${files.test}: no rows; the test file is empty`);
+  // announced once the input is known to be good, so that a user error stays a single line
+  const skippedBackends = backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  log(o.quiet, `chainzrule: backend ${backend.name}${skippedBackends ? ` (skipped ${skippedBackends})` : ''}`);
 
   const rates = o.balance ? balancingKeepRates(trainScan.trainCounts) : null;
   const featurise = { buckets: config.buckets };

@@ -66,15 +66,15 @@ export async function fairFightCommand(o: FairFightOptions): Promise<void> {
 async function fairFight(o: FairFightOptions, outDir: string): Promise<void> {
   const started = performance.now();
   const backend = await selectBackend({ requested: o.backend });
-  const skipped = backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  log(o.quiet, `chainzrule: backend ${backend.name}${skipped ? ` (skipped ${skipped})` : ''}`);
-
   const trainSet = await loadImageDataset(o.dataset, 'train', o.data, o.trainLimit);
   const testSet = await loadImageDataset(o.dataset, 'test', o.data, o.testLimit);
   const where = o.data ?? 'the bundled MNIST';
   if (trainSet.n === 0 || testSet.n === 0) throw new UsageError(`${where}: the ${trainSet.n === 0 ? 'training' : 'test'} split has no images; check the IDX files`);
   if (trainSet.rows !== testSet.rows || trainSet.cols !== testSet.cols)
     throw new UsageError(`${where}: training images are ${trainSet.rows}x${trainSet.cols} but test images are ${testSet.rows}x${testSet.cols}; both splits must have the same size`);
+  // announced once the input is known to be good, so that a user error stays a single line
+  const skipped = backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  log(o.quiet, `chainzrule: backend ${backend.name}${skipped ? ` (skipped ${skipped})` : ''}`);
   log(o.quiet, `chainzrule: ${o.dataset} from ${trainSet.source}: ${trainSet.n} train, ${testSet.n} test`);
 
   const config: FairFightConfig = {

@@ -72,7 +72,6 @@ async function runTrain(o: TrainCliOptions): Promise<void> {
   let dir: string;
   let resumeFrom: Awaited<ReturnType<typeof loadCheckpoint<TrainSettings>>> | undefined;
   const backend = await selectBackend({ requested: o.backend });
-  log(o.quiet, `chainzrule: backend ${backend.name}`);
   if (o.resume) {
     dir = resolve(o.resume);
     if (!existsSync(dir)) throw new UsageError(`--resume ${o.resume}: no such directory; pass the --save directory of the run to continue`);
@@ -96,6 +95,8 @@ async function runTrain(o: TrainCliOptions): Promise<void> {
   }
 
   const trainSet = await loadImageDataset(settings.dataset, 'train', settings.data, settings.trainLimit);
+  // announced once the input is known to be good, so that a user error stays a single line
+  log(o.quiet, `chainzrule: backend ${backend.name}`);
   const dim = trainSet.rows * trainSet.cols;
   const model =
     resumeFrom?.model ??
