@@ -148,6 +148,9 @@ describe('chainzrule fair-fight --dataset yelp: bad input', () => {
     }, /test\.csv: no such file/],
     ['a bad --validation-fraction', () => ['--data', tmp(), '--validation-fraction', '1'], /validation fraction must be a number in \[0, 1\)/],
     ['an unknown head', () => ['--data', tmp(), '--head', 'poisson'], /argument 'poisson' is invalid\. Allowed choices are ordinal, softmax/],
+    ['--models (image datasets only)', () => ['--data', tmp(), '--models', 'chainzrule'], /--models does not apply to --dataset yelp \(the Yelp Fair Fight always trains chainzrule and baseline-relu\); remove it/],
+    ['--jobs (image datasets only)', () => ['--data', tmp(), '--jobs', '1'], /--jobs does not apply to --dataset yelp/],
+    ['--test-limit (image datasets only)', () => ['--data', tmp(), '--test-limit', '100'], /--test-limit does not apply to --dataset yelp/],
   ])('%s', async (_name, args, pattern) => {
     expectOneLineError(await run(['fair-fight', '--dataset', 'yelp', ...args(), '--quiet', '--out', join(tmp(), 'o')]), pattern);
   });

@@ -64,6 +64,12 @@ const D = TEXT_FAIR_FIGHT_DEFAULTS;
 const YELP_DEFAULTS = { epochs: D.epochs, seeds: D.seeds, batchSize: D.batchSize, lr: D.learningRate, lambda: D.lambda } as const;
 /** Options that only the Yelp flow reads. */
 const YELP_ONLY = ['skipBadRows', 'head', 'hidden', 'embeddingDim', 'buckets', 'validationFraction', 'balance'] as const;
+/** Image-only options, with why the Yelp flow has no use for them. */
+const IMAGE_ONLY = {
+  models: 'the Yelp Fair Fight always trains chainzrule and baseline-relu',
+  jobs: 'the Yelp Fair Fight trains its runs one after the other',
+  testLimit: 'the Yelp Fair Fight measures the whole test.csv',
+} as const;
 const flag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** Adds the Yelp-only options to the fair-fight command. */
@@ -91,6 +97,8 @@ const log = (quiet: boolean, line: string) => {
 
 /** Entry point from the fair-fight action when `--dataset yelp`. */
 export async function fairFightYelpCommand(raw: YelpFairFightOptions, cmd: Command): Promise<void> {
+  for (const [key, why] of Object.entries(IMAGE_ONLY))
+    if (cmd.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag(key)} does not apply to --dataset yelp (${why}); remove it`);
   if (!raw.data) throw new UsageError('--dataset yelp needs --data DIR, a directory holding train.csv and test.csv (yelp_review_full_csv)');
   const o = { ...raw };
   for (const [key, value] of Object.entries(YELP_DEFAULTS)) if (cmd.getOptionValueSource(key) !== 'cli') (o as Record<string, unknown>)[key] = value;
