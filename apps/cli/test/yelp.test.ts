@@ -1,41 +1,17 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { syntheticYelpRows } from '@chainzrule/datasets';
 import { TEXT_FAIR_FIGHT_DEFAULTS } from '@chainzrule/trainer';
+import { expectOneLineError, run, tempDirs } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '..', 'dist', 'bin.js');
+const tmp = tempDirs('yelp');
 const repoRoot = resolve(here, '..', '..', '..');
 /** The shared real sample; read in place, never copied into the repo. */
 const SAMPLE = resolve(repoRoot, '..', 'shared', 'data', 'yelp-reviews-sample');
 const haveSample = existsSync(join(SAMPLE, 'train.csv')) && existsSync(join(SAMPLE, 'test.csv'));
-
-/** Runs the built CLI without blocking the test worker (a blocked worker misses vitest's RPC deadlines). */
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { timeout: 300_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-const tmp = () => mkdtempSync(join(tmpdir(), 'chainzrule-yelp-'));
-
-/** A user error: non-zero exit, one line on stderr, no stack trace. */
-function expectOneLineError(r: Awaited<ReturnType<typeof run>>, pattern: RegExp) {
-  expect(r.code).not.toBe(0);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-}
 
 /** A Yelp directory of synthetic rows; `bad` lines (1-based) of train.csv are replaced. */
 function yelpDir(trainRows: number, testRows: number, bad: Record<number, string> = {}): string {

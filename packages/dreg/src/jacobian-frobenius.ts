@@ -23,7 +23,7 @@ export function layerJacobianFrobenius(layer: LayerTrace): tf.Scalar {
 }
 
 /** `scale * sum_r x_ri^2` per column i of a matrix, in float64. */
-function columnMeanSquares(x: tf.Tensor, scale: number): Float32Array {
+function columnSquareSums(x: tf.Tensor, scale: number): Float32Array {
   const [rows, cols] = x.shape as [number, number];
   const v = x.dataSync() as Float32Array;
   const out = new Float64Array(cols);
@@ -31,9 +31,11 @@ function columnMeanSquares(x: tf.Tensor, scale: number): Float32Array {
   return Float32Array.from(out, (o) => o * scale);
 }
 
-/** `x_ri * column_i * c` for a matrix x. */
-function scaleColumns(x: tf.Tensor, column: Float32Array, c: number, inJs: boolean): tf.Tensor {
-  if (!inJs) return tf.mul(x, tf.mul(tf.tensor1d(column), c));
+/** `x_ri * column_i * (dy * factor)` for a matrix x and the scalar upstream gradient dy. */
+function scaleColumns(x: tf.Tensor, column: Float32Array, dy: tf.Tensor, factor: number, inJs: boolean): tf.Tensor {
+  if (!inJs) return tf.mul(x, tf.mul(tf.tensor1d(column), tf.mul(dy, factor)));
+  // dy * factor rounded as the float32 tensor product above: the same bits on both paths
+  const c = Math.fround(dy.dataSync()[0]! * Math.fround(factor));
   const [rows, cols] = x.shape as [number, number];
   const v = x.dataSync() as Float32Array;
   const out = new Float32Array(rows * cols);
@@ -68,8 +70,8 @@ export function sumJacobianFrobenius(layers: readonly LayerTrace[]): tf.Scalar {
     // backend, whose tensors are JavaScript arrays, in plain loops; elsewhere (wasm, node) the
     // kernel-sized work runs as backend kernels and only unit-sized vectors come back.
     const parts = slots.map(({ kernel, dp }) => {
-      const rowNorms = inJs ? columnMeanSquares(xs[kernel]!, 1) : (tf.sum(tf.square(xs[kernel]!), 0).dataSync() as Float32Array);
-      const meanSlope2 = dp < 0 ? new Float32Array(rowNorms.length).fill(1) : inJs ? columnMeanSquares(xs[dp]!, 1 / xs[dp]!.shape[0]!) : (tf.mean(tf.square(xs[dp]!), 0).dataSync() as Float32Array);
+      const rowNorms = inJs ? columnSquareSums(xs[kernel]!, 1) : (tf.sum(tf.square(xs[kernel]!), 0).dataSync() as Float32Array);
+      const meanSlope2 = dp < 0 ? new Float32Array(rowNorms.length).fill(1) : inJs ? columnSquareSums(xs[dp]!, 1 / xs[dp]!.shape[0]!) : (tf.mean(tf.square(xs[dp]!), 0).dataSync() as Float32Array);
       return { rowNorms, meanSlope2 };
     });
     let value = 0;
@@ -81,12 +83,10 @@ export function sumJacobianFrobenius(layers: readonly LayerTrace[]): tf.Scalar {
         const grads: tf.Tensor[] = new Array(inputs.length);
         slots.forEach(({ kernel, dp }, l) => {
           const { rowNorms, meanSlope2 } = parts[l]!;
-          const g = dy.dataSync()[0]!;
           // d/dW_ki = 2 g W_ki mean_b a'(z_bi)^2
-          grads[kernel] = scaleColumns(saved[kernel]!, meanSlope2, 2 * g, inJs);
+          grads[kernel] = scaleColumns(saved[kernel]!, meanSlope2, dy, 2, inJs);
           // d/d a'(z_bi) = 2 g a'(z_bi) ||W_i||^2 / B
-          // (the scalar rounded as a float32 tensor product would be: the same bits on every backend path)
-          if (dp >= 0) grads[dp] = scaleColumns(saved[dp]!, rowNorms, Math.fround(g * Math.fround(2 / saved[dp]!.shape[0]!)), inJs);
+          if (dp >= 0) grads[dp] = scaleColumns(saved[dp]!, rowNorms, dy, 2 / saved[dp]!.shape[0]!, inJs);
         });
         return grads;
       },

@@ -12,7 +12,8 @@ import { buildModel, countParams, type ModelKind } from './models.js';
 import { meanStd } from './stats.js';
 import { train, type StepInfo, type TrainingSet } from './train.js';
 
-export interface FairFightConfig {
+/** What every Fair Fight (images or text) gives all of its models alike. */
+export interface FairFightProtocol {
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -25,6 +26,9 @@ export interface FairFightConfig {
   regularizers?: RegularizerSpec[];
   /** Seeds 0..seeds-1; each seed fixes the initial weights and the data order. */
   seeds: number;
+}
+
+export interface FairFightConfig extends FairFightProtocol {
   models: ModelKind[];
   engine?: PolynomialEngineConfig;
   /** What is measured after training (default `MEASURE_DEFAULTS`). */

@@ -10,7 +10,7 @@ export type { ForwardResult } from './forward.js';
 export { train, clipByGlobalNorm, validateTrainOptions, TrainingConfigError, NonFiniteLossError, TrainingInterrupted } from './train.js';
 export type { TrainingSet, TrainOptions, TrainResult, StepInfo, WeightedRegularizer, TrainState } from './train.js';
 export { runFairFight, summarizeFairFight, FAIR_FIGHT_DEFAULTS } from './fair-fight.js';
-export type { FairFightConfig, FairFightHooks, FairFightSummary, RunResult, EvaluationSet, RegularizerSpec } from './fair-fight.js';
+export type { FairFightConfig, FairFightProtocol, FairFightHooks, FairFightSummary, RunResult, EvaluationSet, RegularizerSpec } from './fair-fight.js';
 export { saveModel, loadModel, directorySaveHandler, directoryLoadHandler, ModelFileError } from './model-io.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
 export type { Checkpoint } from './checkpoint.js';

@@ -25,7 +25,6 @@ import {
   TEXT_HEADS,
   runTextFairFight,
   selectBackend,
-  type RegularizerSpec,
   type TextExample,
   type TextFairFightConfig,
   type TextHead,
@@ -35,21 +34,12 @@ import {
 } from '@chainzrule/trainer';
 import { UsageError } from '../errors.js';
 import { integer, number } from '../options.js';
-import { prepareOutDir, writeNewFileAtomic } from '../output.js';
+import { backendLine, log, withOutDir, writeNewFileAtomic } from '../output.js';
+import type { FairFightOptions } from './fair-fight.js';
 
 /** The fair-fight options the Yelp flow reads (shared ones plus the Yelp-only ones). */
-export interface YelpFairFightOptions {
-  data?: string;
-  epochs: number;
-  seeds: number;
-  batchSize: number;
-  lr: number;
-  lambda: number;
-  regularizer?: RegularizerSpec[];
-  trainLimit?: number;
-  out?: string;
-  backend?: string;
-  quiet: boolean;
+export interface YelpFairFightOptions
+  extends Pick<FairFightOptions, 'data' | 'epochs' | 'seeds' | 'batchSize' | 'lr' | 'lambda' | 'regularizer' | 'trainLimit' | 'out' | 'backend' | 'quiet'> {
   skipBadRows: boolean;
   head?: TextHead;
   hidden?: number;
@@ -91,9 +81,6 @@ export function rejectYelpOnlyOptions(cmd: Command): void {
 }
 
 const fmt = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
-const log = (quiet: boolean, line: string) => {
-  if (!quiet) process.stderr.write(`${line}\n`);
-};
 
 /** Entry point from the fair-fight action when `--dataset yelp`. */
 export async function fairFightYelpCommand(raw: YelpFairFightOptions, cmd: Command): Promise<void> {
@@ -102,13 +89,7 @@ export async function fairFightYelpCommand(raw: YelpFairFightOptions, cmd: Comma
   if (!raw.data) throw new UsageError('--dataset yelp needs --data DIR, a directory holding train.csv and test.csv (yelp_review_full_csv)');
   const o = { ...raw };
   for (const [key, value] of Object.entries(YELP_DEFAULTS)) if (cmd.getOptionValueSource(key) !== 'cli') (o as Record<string, unknown>)[key] = value;
-  const out = prepareOutDir(o.out, ['results.json']);
-  try {
-    await fairFightYelp(o, out.path);
-  } catch (e) {
-    out.cleanup();
-    throw e;
-  }
+  await withOutDir(o.out, ['results.json'], (dir) => fairFightYelp(o, dir));
 }
 
 async function fairFightYelp(o: YelpFairFightOptions, outDir: string): Promise<void> {
@@ -147,8 +128,7 @@ async function fairFightYelp(o: YelpFairFightOptions, outDir: string): Promise<v
   if (trainRows === 0) throw new UsageError(`${files.train}: no training rows${o.validationFraction > 0 ? ' left after the validation split' : ''}; check the file or lower --validation-fraction`);
   if (testScan.rows === 0) throw new UsageError(`${files.test}: no rows; the test file is empty`);
   // announced once the input is known to be good, so that a user error stays a single line
-  const skippedBackends = backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  log(o.quiet, `chainzrule: backend ${backend.name}${skippedBackends ? ` (skipped ${skippedBackends})` : ''}`);
+  log(o.quiet, backendLine(backend));
 
   const rates = o.balance ? balancingKeepRates(trainScan.trainCounts) : null;
   const featurise = { buckets: config.buckets };

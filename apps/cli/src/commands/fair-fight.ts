@@ -20,7 +20,7 @@ import {
 } from '@chainzrule/trainer';
 import { defaultJobs, runFairFightPool } from '../fair-fight-pool.js';
 import { UsageError } from '../errors.js';
-import { prepareOutDir, writeNewFileAtomic } from '../output.js';
+import { backendLine, log, withOutDir, writeNewFileAtomic } from '../output.js';
 import { renderReport, type FairFightResults } from '../report/index.js';
 import { verdict, volatilityTable } from '../report/tables.js';
 import { addYelpOptions, fairFightYelpCommand, rejectYelpOnlyOptions, type YelpFairFightOptions } from './fair-fight-yelp.js';
@@ -48,19 +48,8 @@ export const FAIR_FIGHT_FILES = ['results.json', 'report.md', 'report.html'];
 
 const fmt = (x: number, digits: number) => x.toFixed(digits);
 
-/** Log lines go to stderr so stdout holds only the results table. */
-const log = (quiet: boolean, line: string) => {
-  if (!quiet) process.stderr.write(`${line}\n`);
-};
-
 export async function fairFightCommand(o: FairFightOptions): Promise<void> {
-  const out = prepareOutDir(o.out, FAIR_FIGHT_FILES);
-  try {
-    await fairFight(o, out.path);
-  } catch (e) {
-    out.cleanup();
-    throw e;
-  }
+  await withOutDir(o.out, FAIR_FIGHT_FILES, (dir) => fairFight(o, dir));
 }
 
 async function fairFight(o: FairFightOptions, outDir: string): Promise<void> {
@@ -73,8 +62,7 @@ async function fairFight(o: FairFightOptions, outDir: string): Promise<void> {
   if (trainSet.rows !== testSet.rows || trainSet.cols !== testSet.cols)
     throw new UsageError(`${where}: training images are ${trainSet.rows}x${trainSet.cols} but test images are ${testSet.rows}x${testSet.cols}; both splits must have the same size`);
   // announced once the input is known to be good, so that a user error stays a single line
-  const skipped = backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  log(o.quiet, `chainzrule: backend ${backend.name}${skipped ? ` (skipped ${skipped})` : ''}`);
+  log(o.quiet, backendLine(backend));
   log(o.quiet, `chainzrule: ${o.dataset} from ${trainSet.source}: ${trainSet.n} train, ${testSet.n} test`);
 
   const config: FairFightConfig = {

@@ -25,7 +25,7 @@ import {
 import { IMAGE_DATASETS, loadImageDataset, type ImageDatasetName } from '../datasets.js';
 import { CommandExit, UsageError } from '../errors.js';
 import { integer, number, regularizerOption } from '../options.js';
-import { prepareOutDir, writeFileAtomic } from '../output.js';
+import { backendLine, log, prepareOutDir, writeFileAtomic } from '../output.js';
 
 /** Everything that defines a training run; stored in checkpoints and in the saved model's metadata. */
 export interface TrainSettings {
@@ -61,10 +61,6 @@ interface TrainCliOptions extends Omit<TrainSettings, 'regularizers' | 'engine'>
 /** The metadata file written next to model.json. */
 export const METADATA = 'chainzrule.json';
 
-const log = (quiet: boolean, line: string) => {
-  if (!quiet) process.stderr.write(`${line}\n`);
-};
-
 async function runTrain(o: TrainCliOptions): Promise<void> {
   if (!o.save && !o.resume) throw new UsageError('train needs --save DIR (where the model and checkpoints go) or --resume DIR');
   if (o.save && o.resume) throw new UsageError('give either --save DIR for a new run or --resume DIR to continue one, not both');
@@ -96,7 +92,7 @@ async function runTrain(o: TrainCliOptions): Promise<void> {
 
   const trainSet = await loadImageDataset(settings.dataset, 'train', settings.data, settings.trainLimit);
   // announced once the input is known to be good, so that a user error stays a single line
-  log(o.quiet, `chainzrule: backend ${backend.name}`);
+  log(o.quiet, backendLine(backend));
   const dim = trainSet.rows * trainSet.cols;
   const model =
     resumeFrom?.model ??

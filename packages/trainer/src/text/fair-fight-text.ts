@@ -6,22 +6,13 @@
 import { getRegularizer } from '@chainzrule/dreg';
 import { ordinalReport, summarizeVolatility, type OrdinalReport, type VolatilitySummary } from '@chainzrule/metrics';
 import type { PolynomialEngineConfig } from '@chainzrule/polynomial';
-import type { RegularizerSpec } from '../fair-fight.js';
+import type { FairFightProtocol } from '../fair-fight.js';
 import { TrainingConfigError } from '../train.js';
 import type { TextHead } from './heads.js';
 import { buildTextModel, countTextParams, type TextModel, type TextModelKind } from './model.js';
 import { evaluateTextModel, trainTextModel, type TextSource, type TextStepInfo } from './train-text.js';
 
-export interface TextFairFightConfig {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** Default weight lambda of the ChainzRule regularizers. */
-  lambda: number;
-  /** ChainzRule regularizers; default `jacobian-frobenius` with weight `lambda`. */
-  regularizers?: RegularizerSpec[];
-  /** Seeds 0..seeds-1; a seed fixes the initial weights and the data order. */
-  seeds: number;
+export interface TextFairFightConfig extends FairFightProtocol {
   models: TextModelKind[];
   head: TextHead;
   numClasses: number;
